@@ -1,1 +1,1 @@
-
+"""Plain domain types shared by every layer: errors, money, DTOs. No Qt, no SQLAlchemy."""
