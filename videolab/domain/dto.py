@@ -1,0 +1,119 @@
+"""Frozen data handed out by services. Never ORM objects: these cross threads safely."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from videolab.domain.enums import JobStatus, LedgerReason, Role
+
+
+@dataclass(frozen=True)
+class UserDTO:
+    id: uuid.UUID
+    email: str
+    role: Role
+    tokens_milli: int
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: UserDTO
+    #: Raw "remember me" token, present only when one was asked for. Store it in the keyring.
+    session_token: str | None = None
+
+
+@dataclass(frozen=True)
+class TagDTO:
+    id: uuid.UUID
+    name: str
+    dataset_count: int = 0
+
+
+@dataclass(frozen=True)
+class DatasetDTO:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    tags: tuple[str, ...]
+    video_count: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class VideoDTO:
+    id: uuid.UUID
+    dataset_id: uuid.UUID
+    name: str
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+    duration_s: float
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+    thumbnail_jpeg: bytes | None = field(default=None, repr=False)
+    #: What the upload cost, in milli-tokens (0 for seeded videos).
+    cost_milli: int = 0
+
+
+@dataclass(frozen=True)
+class UploadEstimate:
+    """What an upload will cost, known after probing and before anything is stored."""
+
+    path: str
+    name: str
+    frame_count: int
+    cost_milli: int
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class LedgerEntryDTO:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    delta_milli: int
+    reason: LedgerReason
+    balance_after_milli: int
+    created_at: datetime
+    note: str = ""
+    video_id: uuid.UUID | None = None
+    job_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class JobDTO:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    dataset_id: uuid.UUID
+    video_id: uuid.UUID
+    video_name: str
+    status: JobStatus
+    params: dict[str, Any]
+    frames_total: int
+    frames_processed: int
+    cost_milli: int
+    charged_milli: int
+    carbon_grams: float | None
+    backend: str | None
+    device: str | None
+    model_sha256: str | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    has_result: bool = False
