@@ -35,7 +35,7 @@ def parse_tokens(text: str | float | int) -> int:
         raise InvalidInput(f"'{text}' is not an amount of tokens.")
     milli = value * MILLI_PER_TOKEN
     if milli != milli.to_integral_value():
-        raise InvalidInput("Token amounts have at most three decimals (0.001 is the smallest unit).")
+        raise InvalidInput("Token amounts have at most three decimals (0.001 is the smallest).")
     return int(milli)
 
 

@@ -1,0 +1,104 @@
+"""Engine and session factories: the one place that knows about SQLite's quirks.
+
+SQLite: every connection gets ``foreign_keys=ON``, WAL, ``synchronous=FULL`` and a busy
+timeout; write units of work open with ``BEGIN IMMEDIATE`` so two read-then-write transactions
+queue for the write lock instead of failing with "database is locked" half way. Python 3.11's
+own sqlite3 links a SQLite with the WAL-reset race (fixed in 3.51.3), so the newer SQLite of
+``pysqlite3`` is used when installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+#: How long a writer waits for the write lock before giving up (a 2 GB upload holds it ~15 s).
+BUSY_TIMEOUT_MS = 120_000
+_BEGIN_OPTION = "videolab_begin"
+
+
+def _sqlite_module() -> ModuleType | None:
+    try:
+        from pysqlite3 import dbapi2  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # pragma: no cover - platform without the wheel
+        return None
+    return dbapi2  # type: ignore[no-any-return, unused-ignore]
+
+
+def sqlite_library_version(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.exec_driver_sql("select sqlite_version()").scalar())
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        module = _sqlite_module()
+        if module is not None:
+            kwargs["module"] = module
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if is_sqlite:
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One engine and two session factories, built once in the composition root.
+
+    ``read()`` for queries; ``write()`` for units of work that change state (BEGIN IMMEDIATE
+    on SQLite). Both commit on success and roll back on any exception.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(write_engine, expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._write() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

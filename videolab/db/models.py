@@ -1,0 +1,254 @@
+"""ORM mapped classes: the seed's tables plus the credit ledger, chunked content and tokens.
+
+Decisions (see DESIGN.md): UUID keys; argon2id hashes in ``users.password``; balances as
+integer milli-tokens with every change a ledger row; file content in chunk tables so uploads
+run in constant memory; foreign keys cascade.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from videolab.db.types import UTCDateTime, utcnow
+from videolab.domain.enums import JobStatus, LedgerReason, Role
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(cls: type[Any], name: str) -> Enum:
+    # Store the values ('user', 'PENDING'), not the Python member names.
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, validate_strings=True, length=16)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("tokens >= 0", name="tokens_not_negative"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    #: argon2id hash (PHC string), never a plaintext or reversible value.
+    password: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.USER)
+    #: Cached balance in milli-tokens; always equal to the sum of this user's ledger rows.
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    #: Sign-in back-off, kept in the database so it survives a restart.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    datasets: Mapped[list[Dataset]] = relationship(back_populates="owner", passive_deletes=True)
+
+
+class Tag(Timestamped, Base):
+    __tablename__ = "tags"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+dataset_tags = Table(
+    "dataset_tags",
+    Base.metadata,
+    Column("dataset_id", Uuid, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Uuid, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Dataset(Timestamped, Base):
+    __tablename__ = "datasets"
+    __table_args__ = (
+        # Names are unique per user among live datasets only (soft-deleted ones may repeat).
+        Index(
+            "uq_datasets_user_name_live",
+            "user_id",
+            "name",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    owner: Mapped[User] = relationship(back_populates="datasets")
+    tags: Mapped[list[Tag]] = relationship(secondary=dataset_tags, order_by=Tag.name)
+
+
+class Video(Timestamped, Base):
+    __tablename__ = "videos"
+    __table_args__ = (
+        Index("uq_videos_dataset_name", "dataset_id", "name", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dataset_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    #: Frames that actually decode, not the container's estimate.
+    frame_count: Mapped[int] = mapped_column(Integer)
+    fps: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: What the upload cost (0 for seeded videos).
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VideoChunk(Base):
+    """The video file's content, in order; read and written one chunk at a time."""
+
+    __tablename__ = "video_chunks"
+
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InferenceJob(Timestamped, Base):
+    __tablename__ = "inference_jobs"
+    __table_args__ = (Index("ix_inference_jobs_status", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dataset_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("videos.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"),
+                                              default=JobStatus.PENDING)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    frames_total: Mapped[int] = mapped_column(Integer, default=0)
+    frames_processed: Mapped[int] = mapped_column(Integer, default=0)
+    #: Credits held when the job was accepted (milli-tokens).
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the job finally cost once settled (milli-tokens); None while unsettled.
+    charged: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Grams of CO2-equivalent, float for milligram precision.
+    carbon_footprint: Mapped[float | None] = mapped_column(Float, nullable=True)
+    backend: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    device: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    model_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    video: Mapped[Video] = relationship()
+    result: Mapped[Result | None] = relationship(back_populates="job", passive_deletes=True)
+
+
+class Result(Timestamped, Base):
+    __tablename__ = "results"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("inference_jobs.id", ondelete="CASCADE"), unique=True
+    )
+    json_res: Mapped[dict[str, Any]] = mapped_column(JSON)
+    zip_size: Mapped[int] = mapped_column(Integer, default=0)
+    zip_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    job: Mapped[InferenceJob] = relationship(back_populates="result")
+
+
+class ResultChunk(Base):
+    """The annotated-frames ZIP (``image_zip``), in order, like video content."""
+
+    __tablename__ = "result_chunks"
+
+    result_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("results.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CreditEntry(Base):
+    """One change of a balance. The balance is the sum of these, always."""
+
+    __tablename__ = "credit_ledger"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    delta: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[LedgerReason] = mapped_column(_enum(LedgerReason, "ledger_reason"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    # Money history outlives what it paid for: deleting a video keeps its ledger row.
+    video_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("videos.id", ondelete="SET NULL"), nullable=True
+    )
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("inference_jobs.id", ondelete="SET NULL"), nullable=True
+    )
+    #: Makes every charge and refund happen at most once, even when retried after a crash.
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthToken(Base):
+    """A revocable "remember me" session. Only the SHA-256 of the random token is stored."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

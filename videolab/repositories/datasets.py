@@ -1,0 +1,91 @@
+"""Queries on datasets (live and soft-deleted)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from videolab.db.models import Dataset, Tag, Video
+from videolab.domain.dto import DatasetDTO
+
+
+def to_dto(dataset: Dataset, video_count: int) -> DatasetDTO:
+    return DatasetDTO(
+        id=dataset.id,
+        user_id=dataset.user_id,
+        name=dataset.name,
+        tags=tuple(t.name for t in dataset.tags),
+        video_count=video_count,
+        created_at=dataset.created_at,
+        updated_at=dataset.updated_at,
+        deleted_at=dataset.deleted_at,
+    )
+
+
+class DatasetRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, dataset_id: uuid.UUID) -> Dataset | None:
+        return self.s.get(Dataset, dataset_id)
+
+    def live_by_name(self, user_id: uuid.UUID, name: str) -> Dataset | None:
+        return self.s.scalar(
+            select(Dataset).where(
+                Dataset.user_id == user_id, Dataset.name == name, Dataset.deleted_at.is_(None)
+            )
+        )
+
+    def by_name(self, user_id: uuid.UUID, name: str, *, deleted: bool) -> Sequence[Dataset]:
+        condition = Dataset.deleted_at.is_not(None) if deleted else Dataset.deleted_at.is_(None)
+        return self.s.scalars(
+            select(Dataset).where(Dataset.user_id == user_id, Dataset.name == name, condition)
+        ).all()
+
+    def list_for_user(
+        self,
+        user_id: uuid.UUID,
+        *,
+        deleted: bool = False,
+        tag: str | None = None,
+        search: str | None = None,
+    ) -> Sequence[tuple[Dataset, int]]:
+        counts = (
+            select(Video.dataset_id, func.count().label("n"))
+            .group_by(Video.dataset_id)
+            .subquery()
+        )
+        query = (
+            select(Dataset, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.dataset_id == Dataset.id)
+            .where(Dataset.user_id == user_id)
+            .options(selectinload(Dataset.tags))
+            .order_by(func.lower(Dataset.name), Dataset.created_at)
+        )
+        if deleted:
+            query = query.where(Dataset.deleted_at.is_not(None))
+        else:
+            query = query.where(Dataset.deleted_at.is_(None))
+        if tag:
+            query = query.where(Dataset.tags.any(func.lower(Tag.name) == tag.strip().lower()))
+        if search:
+            pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%") + "%"
+            query = query.where(func.lower(Dataset.name).like(pattern, escape="\\"))
+        return [(d, int(n)) for d, n in self.s.execute(query).all()]
+
+    def video_count(self, dataset_id: uuid.UUID) -> int:
+        return int(
+            self.s.scalar(select(func.count()).where(Video.dataset_id == dataset_id)) or 0
+        )
+
+    def add(self, user_id: uuid.UUID, name: str, tags: Sequence[Tag]) -> Dataset:
+        dataset = Dataset(user_id=user_id, name=name, tags=list(tags))
+        self.s.add(dataset)
+        self.s.flush()
+        return dataset
+
+    def count(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(Dataset)) or 0)

@@ -1,0 +1,54 @@
+"""Queries on tags."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from videolab.db.models import Dataset, Tag, dataset_tags
+
+
+class TagRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def list_with_counts(self) -> Sequence[tuple[Tag, int]]:
+        live = (
+            select(dataset_tags.c.tag_id, func.count().label("n"))
+            .join(Dataset, Dataset.id == dataset_tags.c.dataset_id)
+            .where(Dataset.deleted_at.is_(None))
+            .group_by(dataset_tags.c.tag_id)
+            .subquery()
+        )
+        rows = self.s.execute(
+            select(Tag, func.coalesce(live.c.n, 0))
+            .outerjoin(live, live.c.tag_id == Tag.id)
+            .order_by(Tag.name)
+        ).all()
+        return [(tag, int(n)) for tag, n in rows]
+
+    def get(self, tag_id: uuid.UUID) -> Tag | None:
+        return self.s.get(Tag, tag_id)
+
+    def by_name(self, name: str) -> Tag | None:
+        return self.s.scalar(select(Tag).where(func.lower(Tag.name) == name.strip().lower()))
+
+    def by_names(self, names: Sequence[str]) -> dict[str, Tag]:
+        wanted = {n.strip().lower() for n in names}
+        if not wanted:
+            return {}
+        tags = self.s.scalars(select(Tag).where(func.lower(Tag.name).in_(wanted))).all()
+        return {t.name.lower(): t for t in tags}
+
+    def add(self, name: str) -> Tag:
+        tag = Tag(name=name)
+        self.s.add(tag)
+        self.s.flush()
+        return tag
+
+    def delete(self, tag: Tag) -> None:
+        self.s.delete(tag)
+        self.s.flush()

@@ -1,0 +1,71 @@
+"""Queries on users and their remember-me tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from videolab.db.models import AuthToken, User
+from videolab.domain.dto import UserDTO
+from videolab.domain.enums import Role
+
+
+def to_dto(user: User) -> UserDTO:
+    return UserDTO(
+        id=user.id,
+        email=user.email,
+        role=Role(user.role),
+        tokens_milli=user.tokens,
+        created_at=user.created_at,
+    )
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self.s.get(User, user_id)
+
+    def by_email(self, email: str) -> User | None:
+        return self.s.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+    def list(self) -> Sequence[User]:
+        return self.s.scalars(select(User).order_by(User.email)).all()
+
+    def count(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(User)) or 0)
+
+    def count_admins(self) -> int:
+        return int(self.s.scalar(select(func.count()).where(User.role == Role.ADMIN)) or 0)
+
+    def add(self, email: str, password_hash: str, role: Role) -> User:
+        user = User(email=email.strip().lower(), password=password_hash, role=role, tokens=0)
+        self.s.add(user)
+        self.s.flush()
+        return user
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, user_id: uuid.UUID, token_hash: str, expires_at: datetime) -> AuthToken:
+        token = AuthToken(user_id=user_id, token_hash=token_hash, expires_at=expires_at)
+        self.s.add(token)
+        self.s.flush()
+        return token
+
+    def by_hash(self, token_hash: str) -> AuthToken | None:
+        return self.s.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash))
+
+    def revoke_all(self, user_id: uuid.UUID, now: datetime) -> None:
+        self.s.execute(
+            update(AuthToken)
+            .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

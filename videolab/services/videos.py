@@ -1,0 +1,221 @@
+"""Videos: upload (probe, pay, store in chunks, all or nothing), list, export, delete."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from videolab.db.chunks import iter_chunks, write_chunks
+from videolab.db.models import Video, VideoChunk
+from videolab.domain.dto import UploadEstimate, UserDTO, VideoDTO
+from videolab.domain.enums import LedgerReason
+from videolab.domain.errors import Cancelled, Conflict, InsufficientCredits, InvalidInput, NotFound
+from videolab.domain.money import format_tokens, upload_cost
+from videolab.inference.probe import VideoInfo, make_thumbnail, probe_video
+from videolab.repositories.ledger import LedgerRepository
+from videolab.repositories.videos import VideoRepository, to_dto
+from videolab.services.base import ServiceContext, acting_user, owned_dataset
+from videolab.services.names import clean_name
+
+log = logging.getLogger(__name__)
+
+MAX_VIDEO_NAME = 255
+
+#: ``progress(done_bytes, total_bytes, phase)``; phase is "probe" or "store".
+UploadProgress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class _Probed:
+    path: Path
+    name: str
+    size: int
+    mtime_ns: int
+    info: VideoInfo
+
+
+def display_name(path: Path) -> str:
+    """The file's name as text, even when the file system handed us bytes that are not UTF-8."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
+
+
+class VideoService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # -- upload ------------------------------------------------------------------------------
+    def _probe(self, path: Path, name: str | None, cancel: threading.Event | None) -> _Probed:
+        path = Path(path)
+        shown = display_name(path)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise InvalidInput(f"{shown}: the file does not exist (any more).") from None
+        except OSError as exc:
+            raise InvalidInput(f"{shown}: the file cannot be read ({exc.strerror}).") from None
+        if not path.is_file():
+            raise InvalidInput(f"{shown}: not a file.")
+        if stat.st_size == 0:
+            raise InvalidInput(f"{shown}: the file is empty.")
+        clean = clean_name(name or shown, what="video", max_length=MAX_VIDEO_NAME)
+        info = probe_video(path, cancel=cancel)
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("Upload cancelled.")
+        return _Probed(path, clean, stat.st_size, stat.st_mtime_ns, info)
+
+    def estimate(self, actor: UserDTO, dataset_id: uuid.UUID, path: Path,
+                 *, cancel: threading.Event | None = None) -> UploadEstimate:
+        """Probe a file and say what its upload costs, storing nothing."""
+        with self.ctx.db.read() as s:
+            owned_dataset(s, actor, dataset_id)
+        probed = self._probe(path, None, cancel)
+        return UploadEstimate(str(path), probed.name, probed.info.frame_count,
+                              upload_cost(probed.info.frame_count), probed.size)
+
+    def upload(
+        self,
+        actor: UserDTO,
+        dataset_id: uuid.UUID,
+        path: Path,
+        *,
+        name: str | None = None,
+        progress: UploadProgress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> VideoDTO:
+        """Store a video and charge 0.001 token per decodable frame, or store and charge nothing.
+
+        Content, metadata and the debit are one transaction: a refusal, an error, a cancel or
+        a killed process leaves no video row, no chunk and no ledger row behind.
+        """
+        with self.ctx.db.read() as s:
+            owned_dataset(s, actor, dataset_id)
+            balance = acting_user(s, actor).tokens
+        probed = self._probe(path, name, cancel)
+        cost = upload_cost(probed.info.frame_count)
+        if cost > balance:
+            raise InsufficientCredits(
+                f"{probed.name}: uploading {probed.info.frame_count} frames costs "
+                f"{format_tokens(cost)} tokens and your balance is {format_tokens(balance)}.",
+                needed_milli=cost,
+                available_milli=balance,
+            )
+        thumbnail = _safe_thumbnail(probed.path)
+        if progress is not None:
+            progress(0, probed.size, "store")
+
+        def on_bytes(done: int) -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Upload cancelled; nothing was stored or charged.")
+            if progress is not None:
+                progress(done, probed.size, "store")
+
+        with self.ctx.db.write() as s:
+            dataset = owned_dataset(s, actor, dataset_id)
+            videos = VideoRepository(s)
+            if videos.by_name(dataset.id, probed.name) is not None:
+                raise Conflict(
+                    f"{probed.name}: dataset '{dataset.name}' already has a video with this name."
+                )
+            video = videos.add(
+                Video(
+                    dataset_id=dataset.id,
+                    name=probed.name,
+                    frame_count=probed.info.frame_count,
+                    fps=probed.info.fps,
+                    width=probed.info.width,
+                    height=probed.info.height,
+                    duration_s=probed.info.duration_s,
+                    size_bytes=probed.size,
+                    sha256="",
+                    thumbnail=thumbnail,
+                    cost=cost,
+                )
+            )
+            try:
+                with open(probed.path, "rb") as source:
+                    stored = write_chunks(s, VideoChunk, video.id, source, progress=on_bytes)
+                    after = os.fstat(source.fileno())
+            except FileNotFoundError:
+                raise InvalidInput(f"{probed.name}: the file disappeared during the upload.") \
+                    from None
+            if stored.size != probed.size or after.st_mtime_ns != probed.mtime_ns:
+                raise InvalidInput(
+                    f"{probed.name}: the file changed during the upload; nothing was stored."
+                )
+            twin = videos.by_sha256(dataset.id, stored.sha256)
+            if twin is not None:
+                raise Conflict(
+                    f"{probed.name}: this dataset already holds the same video as '{twin.name}'."
+                )
+            video.sha256 = stored.sha256
+            LedgerRepository(s).post(
+                actor.id,
+                -cost,
+                LedgerReason.UPLOAD,
+                f"upload:{video.id}",
+                note=f"{probed.info.frame_count} frames of {probed.name}"[:255],
+                video_id=video.id,
+            )
+            s.flush()
+            return to_dto(video)
+
+    # -- read --------------------------------------------------------------------------------
+    def list(self, actor: UserDTO, dataset_id: uuid.UUID) -> list[VideoDTO]:
+        with self.ctx.db.read() as s:
+            dataset = owned_dataset(s, actor, dataset_id)
+            return [to_dto(v) for v in VideoRepository(s).list_in_dataset(dataset.id)]
+
+    def get(self, actor: UserDTO, video_id: uuid.UUID) -> VideoDTO:
+        with self.ctx.db.read() as s:
+            return to_dto(self._owned(s, actor, video_id))
+
+    @staticmethod
+    def _owned(session: Session, actor: UserDTO, video_id: uuid.UUID) -> Video:
+        video = VideoRepository(session).get(video_id)
+        if video is None:
+            raise NotFound("No such video.")
+        owned_dataset(session, actor, video.dataset_id)
+        return video
+
+    def export(self, actor: UserDTO, video_id: uuid.UUID, out: Path) -> Path:
+        """Write the stored file back out, byte-identical, through a temporary file."""
+        out = Path(out)
+        if out.is_dir():
+            out = out / self.get(actor, video_id).name
+        with self.ctx.db.read() as s:
+            video = self._owned(s, actor, video_id)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".videolab-", dir=out.parent)
+            try:
+                with os.fdopen(fd, "wb") as sink:
+                    for chunk in iter_chunks(s, VideoChunk, video.id):
+                        sink.write(chunk)
+                os.replace(tmp, out)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+        return out
+
+    def delete(self, actor: UserDTO, video_id: uuid.UUID) -> None:
+        """Remove a video with its content, jobs and results; its ledger rows stay."""
+        with self.ctx.db.write() as s:
+            video = self._owned(s, actor, video_id)
+            s.delete(video)
+
+
+def _safe_thumbnail(path: Path) -> bytes | None:
+    try:
+        return make_thumbnail(path)
+    except Exception:  # a missing thumbnail must not refuse an otherwise good video
+        log.warning("no thumbnail for %s", path, exc_info=True)
+        return None
