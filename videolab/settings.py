@@ -72,3 +72,12 @@ def database_url(db: str | os.PathLike[str] | None = None, paths: AppPaths | Non
     path = Path(value).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+#: Grid carbon intensity is looked up for this ISO 3166 alpha-3 country unless told otherwise.
+DEFAULT_CARBON_COUNTRY = "ITA"
+
+
+def carbon_country() -> str:
+    value = os.environ.get("VIDEOLAB_CARBON_COUNTRY", DEFAULT_CARBON_COUNTRY).strip().upper()
+    return value if len(value) == 3 and value.isalpha() else DEFAULT_CARBON_COUNTRY

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Enum,
@@ -48,8 +49,14 @@ class Base(DeclarativeBase):
 
 def _enum(cls: type[Any], name: str) -> Enum:
     # Store the values ('user', 'PENDING'), not the Python member names.
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, validate_strings=True, length=16)
+    return Enum(
+        cls,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        validate_strings=True,
+        length=16,
+    )
 
 
 class Timestamped:
@@ -117,9 +124,7 @@ class Dataset(Timestamped, Base):
 
 class Video(Timestamped, Base):
     __tablename__ = "videos"
-    __table_args__ = (
-        Index("uq_videos_dataset_name", "dataset_id", "name", unique=True),
-    )
+    __table_args__ = (Index("uq_videos_dataset_name", "dataset_id", "name", unique=True),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     dataset_id: Mapped[uuid.UUID] = mapped_column(
@@ -165,8 +170,9 @@ class InferenceJob(Timestamped, Base):
     video_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("videos.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"),
-                                              default=JobStatus.PENDING)
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.PENDING
+    )
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     frames_total: Mapped[int] = mapped_column(Integer, default=0)
     frames_processed: Mapped[int] = mapped_column(Integer, default=0)
@@ -180,6 +186,12 @@ class InferenceJob(Timestamped, Base):
     device: Mapped[str | None] = mapped_column(String(32), nullable=True)
     model_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Set by ``jobs cancel`` (any process); the runner polls it and stops within a second.
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "host:pid:process-start-time" of the process that owns the job, so start-up recovery
+    #: closes only jobs whose process is really gone, not those of a live app beside us.
+    owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -54,9 +54,7 @@ class DatasetRepository:
         search: str | None = None,
     ) -> Sequence[tuple[Dataset, int]]:
         counts = (
-            select(Video.dataset_id, func.count().label("n"))
-            .group_by(Video.dataset_id)
-            .subquery()
+            select(Video.dataset_id, func.count().label("n")).group_by(Video.dataset_id).subquery()
         )
         query = (
             select(Dataset, func.coalesce(counts.c.n, 0))
@@ -77,9 +75,7 @@ class DatasetRepository:
         return [(d, int(n)) for d, n in self.s.execute(query).all()]
 
     def video_count(self, dataset_id: uuid.UUID) -> int:
-        return int(
-            self.s.scalar(select(func.count()).where(Video.dataset_id == dataset_id)) or 0
-        )
+        return int(self.s.scalar(select(func.count()).where(Video.dataset_id == dataset_id)) or 0)
 
     def add(self, user_id: uuid.UUID, name: str, tags: Sequence[Tag]) -> Dataset:
         dataset = Dataset(user_id=user_id, name=name, tags=list(tags))

@@ -49,8 +49,10 @@ class LedgerRepository:
         return user
 
     def has_key(self, key: str) -> bool:
-        return self.s.scalar(select(CreditEntry.id).where(CreditEntry.idempotency_key == key)) \
+        return (
+            self.s.scalar(select(CreditEntry.id).where(CreditEntry.idempotency_key == key))
             is not None
+        )
 
     def post(
         self,

@@ -11,6 +11,7 @@ from videolab.services.auth import AuthService
 from videolab.services.base import ServiceContext
 from videolab.services.credits import CreditService
 from videolab.services.datasets import DatasetService
+from videolab.services.jobs import JobService
 from videolab.services.seed import SeedReport, load_demo
 from videolab.services.tags import TagService
 from videolab.services.users import UserService
@@ -36,18 +37,28 @@ class VideoLab:
         self.datasets = DatasetService(self.ctx)
         self.videos = VideoService(self.ctx)
         self.credits = CreditService(self.ctx)
+        self.jobs = JobService(self.ctx, self.videos)
 
     @classmethod
     def open(
-        cls, db: str | None = None, *, paths: AppPaths | None = None, migrate: bool = True
+        cls,
+        db: str | None = None,
+        *,
+        paths: AppPaths | None = None,
+        migrate: bool = True,
+        recover: bool = True,
     ) -> VideoLab:
+        """Open (creating or upgrading) the database; close jobs a dead process left open."""
         paths = (paths or app_paths()).ensure()
         database = Database(database_url(db, paths))
         if database.is_sqlite:
             _warn_old_sqlite(database)
         if migrate:
             upgrade_to_head(database)
-        return cls(database, paths)
+        app = cls(database, paths)
+        if recover and migrate:
+            app.jobs.recover_interrupted()
+        return app
 
     def schema_is_current(self) -> bool:
         return is_up_to_date(self.db)
@@ -61,8 +72,12 @@ class VideoLab:
     def __enter__(self) -> VideoLab:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -72,5 +87,6 @@ def _warn_old_sqlite(db: Database) -> None:
     if parts < WAL_RESET_FIXED:
         log.warning(
             "SQLite %s predates the WAL-reset fix (3.51.3); install pysqlite3 so concurrent "
-            "writers cannot corrupt the database.", version
+            "writers cannot corrupt the database.",
+            version,
         )

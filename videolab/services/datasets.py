@@ -53,8 +53,9 @@ class DatasetService:
             )
             return [to_dto(d, n) for d, n in rows]
 
-    def get(self, actor: UserDTO, dataset_id: uuid.UUID, *, allow_deleted: bool = True
-            ) -> DatasetDTO:
+    def get(
+        self, actor: UserDTO, dataset_id: uuid.UUID, *, allow_deleted: bool = True
+    ) -> DatasetDTO:
         with self.ctx.db.read() as s:
             dataset = owned_dataset(s, actor, dataset_id, allow_deleted=allow_deleted)
             return to_dto(dataset, DatasetRepository(s).video_count(dataset.id))
@@ -129,4 +130,3 @@ class DatasetService:
     def require_live(self, actor: UserDTO, dataset_id: uuid.UUID) -> None:
         with self.ctx.db.read() as s:
             owned_dataset(s, actor, dataset_id)
-

@@ -54,8 +54,15 @@ def load_demo(ctx: ServiceContext) -> SeedReport:
         for email, role, tokens in DEMO_USERS:
             if users.by_email(email) is None:
                 password_hash = password_hash or hash_password(DEMO_PASSWORD)
-                create_account(users, ledger, email, password_hash, role,
-                               tokens * MILLI_PER_TOKEN, note="demo account")
+                create_account(
+                    users,
+                    ledger,
+                    email,
+                    password_hash,
+                    role,
+                    tokens * MILLI_PER_TOKEN,
+                    note="demo account",
+                )
                 created_users += 1
         tags = TagRepository(s)
         created_tags = 0
@@ -68,13 +75,22 @@ def load_demo(ctx: ServiceContext) -> SeedReport:
         created_datasets = 0
         live = _dataset(s, alice.id, LIVE_DATASET[0])
         if live is None:
-            live = Dataset(user_id=alice.id, name=LIVE_DATASET[0],
-                           tags=[t for n in LIVE_DATASET[1] if (t := tags.by_name(n))])
+            live = Dataset(
+                user_id=alice.id,
+                name=LIVE_DATASET[0],
+                tags=[t for n in LIVE_DATASET[1] if (t := tags.by_name(n))],
+            )
             s.add(live)
             created_datasets += 1
         if _dataset(s, alice.id, DELETED_DATASET[0]) is None:
-            s.add(Dataset(user_id=alice.id, name=DELETED_DATASET[0], deleted_at=utcnow(),
-                          tags=[t for n in DELETED_DATASET[1] if (t := tags.by_name(n))]))
+            s.add(
+                Dataset(
+                    user_id=alice.id,
+                    name=DELETED_DATASET[0],
+                    deleted_at=utcnow(),
+                    tags=[t for n in DELETED_DATASET[1] if (t := tags.by_name(n))],
+                )
+            )
             created_datasets += 1
         s.flush()
         live_id = live.id
@@ -97,10 +113,19 @@ def _add_demo_video(ctx: ServiceContext, dataset_id: uuid.UUID) -> int:
         info = probe_video(path)
         thumbnail = make_thumbnail(path)
         with ctx.db.write() as s:
-            video = Video(dataset_id=dataset_id, name=DEMO_VIDEO_NAME,
-                          frame_count=info.frame_count, fps=info.fps, width=info.width,
-                          height=info.height, duration_s=info.duration_s,
-                          size_bytes=path.stat().st_size, sha256="", thumbnail=thumbnail, cost=0)
+            video = Video(
+                dataset_id=dataset_id,
+                name=DEMO_VIDEO_NAME,
+                frame_count=info.frame_count,
+                fps=info.fps,
+                width=info.width,
+                height=info.height,
+                duration_s=info.duration_s,
+                size_bytes=path.stat().st_size,
+                sha256="",
+                thumbnail=thumbnail,
+                cost=0,
+            )
             s.add(video)
             s.flush()
             with open(path, "rb") as source:

@@ -39,8 +39,9 @@ class UserService:
             require_admin(s, actor)
             return [to_dto(u) for u in UserRepository(s).list()]
 
-    def create(self, actor: UserDTO, email: str, password: str, role: Role | str,
-               tokens_milli: int = 0) -> UserDTO:
+    def create(
+        self, actor: UserDTO, email: str, password: str, role: Role | str, tokens_milli: int = 0
+    ) -> UserDTO:
         email = normalise_email(email)
         role = Role(role)
         if tokens_milli < 0:
@@ -48,8 +49,9 @@ class UserService:
         password_hash = hash_password(password)
         with self.ctx.db.write() as s:
             require_admin(s, actor)
-            return create_account(UserRepository(s), LedgerRepository(s), email,
-                                  password_hash, role, tokens_milli)
+            return create_account(
+                UserRepository(s), LedgerRepository(s), email, password_hash, role, tokens_milli
+            )
 
     def set_role(self, actor: UserDTO, email: str, role: Role | str) -> UserDTO:
         role = Role(role)

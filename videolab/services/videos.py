@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import tempfile
@@ -72,14 +73,25 @@ class VideoService:
             raise Cancelled("Upload cancelled.")
         return _Probed(path, clean, stat.st_size, stat.st_mtime_ns, info)
 
-    def estimate(self, actor: UserDTO, dataset_id: uuid.UUID, path: Path,
-                 *, cancel: threading.Event | None = None) -> UploadEstimate:
+    def estimate(
+        self,
+        actor: UserDTO,
+        dataset_id: uuid.UUID,
+        path: Path,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> UploadEstimate:
         """Probe a file and say what its upload costs, storing nothing."""
         with self.ctx.db.read() as s:
             owned_dataset(s, actor, dataset_id)
         probed = self._probe(path, None, cancel)
-        return UploadEstimate(str(path), probed.name, probed.info.frame_count,
-                              upload_cost(probed.info.frame_count), probed.size)
+        return UploadEstimate(
+            str(path),
+            probed.name,
+            probed.info.frame_count,
+            upload_cost(probed.info.frame_count),
+            probed.size,
+        )
 
     def upload(
         self,
@@ -145,8 +157,9 @@ class VideoService:
                     stored = write_chunks(s, VideoChunk, video.id, source, progress=on_bytes)
                     after = os.fstat(source.fileno())
             except FileNotFoundError:
-                raise InvalidInput(f"{probed.name}: the file disappeared during the upload.") \
-                    from None
+                raise InvalidInput(
+                    f"{probed.name}: the file disappeared during the upload."
+                ) from None
             if stored.size != probed.size or after.st_mtime_ns != probed.mtime_ns:
                 raise InvalidInput(
                     f"{probed.name}: the file changed during the upload; nothing was stored."
@@ -205,6 +218,39 @@ class VideoService:
                     os.unlink(tmp)
                 raise
         return out
+
+    def local_copy(self, actor: UserDTO, video_id: uuid.UUID) -> Path:
+        """A file on disk with the video's content, for decoders that need a path.
+
+        Cached under the app's work folder by SHA-256 and checked against it when written, so
+        a second job on the same video starts without copying.
+        """
+        with self.ctx.db.read() as s:
+            video = self._owned(s, actor, video_id)
+            suffix = Path(video.name).suffix.lower()
+            if not (suffix[1:].isalnum() and len(suffix) <= 6):
+                suffix = ".video"
+            target = self.ctx.paths.work_dir / "videos" / f"{video.sha256}{suffix}"
+            if target.is_file() and target.stat().st_size == video.size_bytes:
+                return target
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            fd, tmp = tempfile.mkstemp(prefix=".copy-", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as sink:
+                    for chunk in iter_chunks(s, VideoChunk, video.id):
+                        digest.update(chunk)
+                        sink.write(chunk)
+                if digest.hexdigest() != video.sha256:
+                    raise InvalidInput(
+                        f"{video.name}: the stored content is damaged (checksum mismatch)."
+                    )
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+        return target
 
     def delete(self, actor: UserDTO, video_id: uuid.UUID) -> None:
         """Remove a video with its content, jobs and results; its ledger rows stay."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 16:04:09.012558
+Create Date: 2026-11-24 16:07:24.929495
 """
 
 from __future__ import annotations
@@ -161,6 +161,9 @@ def upgrade() -> None:
         sa.Column("device", sa.String(length=32), nullable=True),
         sa.Column("model_sha256", sa.String(length=64), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("cancel_requested", sa.Boolean(), nullable=False),
+        sa.Column("owner", sa.String(length=128), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

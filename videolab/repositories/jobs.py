@@ -1,0 +1,82 @@
+"""Queries on inference jobs and their results."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from videolab.db.models import Dataset, InferenceJob, Result, Video
+from videolab.domain.dto import JobDTO
+from videolab.domain.enums import JobStatus
+
+
+def to_dto(job: InferenceJob, video_name: str, has_result: bool) -> JobDTO:
+    return JobDTO(
+        id=job.id,
+        user_id=job.user_id,
+        dataset_id=job.dataset_id,
+        video_id=job.video_id,
+        video_name=video_name,
+        status=JobStatus(job.status),
+        params=dict(job.params or {}),
+        frames_total=job.frames_total,
+        frames_processed=job.frames_processed,
+        cost_milli=job.cost,
+        charged_milli=job.charged if job.charged is not None else job.cost,
+        carbon_grams=job.carbon_footprint,
+        backend=job.backend,
+        device=job.device,
+        model_sha256=job.model_sha256,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        has_result=has_result,
+    )
+
+
+class JobRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, job_id: uuid.UUID) -> InferenceJob | None:
+        return self.s.get(InferenceJob, job_id)
+
+    def dto(self, job: InferenceJob) -> JobDTO:
+        name = self.s.scalar(select(Video.name).where(Video.id == job.video_id)) or "?"
+        has_result = self.s.scalar(select(Result.id).where(Result.job_id == job.id)) is not None
+        return to_dto(job, name, has_result)
+
+    def list_for_user(
+        self,
+        user_id: uuid.UUID,
+        *,
+        dataset_id: uuid.UUID | None = None,
+        video_id: uuid.UUID | None = None,
+    ) -> list[JobDTO]:
+        query = (
+            select(InferenceJob, Video.name, Result.id)
+            .join(Video, Video.id == InferenceJob.video_id)
+            .join(Dataset, Dataset.id == InferenceJob.dataset_id)
+            .outerjoin(Result, Result.job_id == InferenceJob.id)
+            .where(InferenceJob.user_id == user_id, Dataset.deleted_at.is_(None))
+            .order_by(InferenceJob.created_at.desc())
+        )
+        if dataset_id is not None:
+            query = query.where(InferenceJob.dataset_id == dataset_id)
+        if video_id is not None:
+            query = query.where(InferenceJob.video_id == video_id)
+        return [to_dto(j, n, r is not None) for j, n, r in self.s.execute(query).all()]
+
+    def unfinished(self) -> Sequence[InferenceJob]:
+        return self.s.scalars(
+            select(InferenceJob).where(
+                InferenceJob.status.in_([JobStatus.PENDING, JobStatus.RUNNING])
+            )
+        ).all()
+
+    def result(self, job_id: uuid.UUID) -> Result | None:
+        return self.s.scalar(select(Result).where(Result.job_id == job_id))

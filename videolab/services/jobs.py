@@ -1,0 +1,340 @@
+"""Detection jobs: estimate, accept (hold credits), run, cancel, recover after a crash."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from videolab.db.chunks import write_chunks
+from videolab.db.models import InferenceJob, Result, ResultChunk
+from videolab.db.types import utcnow
+from videolab.domain.dto import JobDTO, UserDTO
+from videolab.domain.enums import JobStatus, LedgerReason
+from videolab.domain.errors import (
+    Conflict,
+    InsufficientCredits,
+    InvalidInput,
+    NotFound,
+    VideoLabError,
+)
+from videolab.domain.money import format_tokens, inference_cost
+from videolab.inference.params import DetectionParams
+from videolab.repositories.jobs import JobRepository
+from videolab.repositories.ledger import LedgerRepository
+from videolab.services.base import ServiceContext, acting_user, owned_dataset
+from videolab.services.job_monitor import JobMonitor
+from videolab.services.job_owner import current_owner, owner_is_alive
+from videolab.services.job_settlement import INTERRUPTED, settle
+from videolab.services.results import ResultStore
+from videolab.services.videos import VideoService
+from videolab.settings import carbon_country
+
+if TYPE_CHECKING:
+    from videolab.inference.models import ResolvedModel
+    from videolab.inference.pipeline import DetectionProgress
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[["DetectionProgress"], None]
+
+
+@dataclass(frozen=True)
+class JobEstimate:
+    frames: int
+    cost_milli: int
+    balance_milli: int
+
+    @property
+    def affordable(self) -> bool:
+        return self.cost_milli <= self.balance_milli
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, VideoLabError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class JobService:
+    def __init__(self, ctx: ServiceContext, videos: VideoService) -> None:
+        self.ctx = ctx
+        self.videos = videos
+        self.results = ResultStore(ctx)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _owned(self, session: Session, actor: UserDTO, job_id: uuid.UUID) -> InferenceJob:
+        job = JobRepository(session).get(job_id)
+        if job is None or job.user_id != actor.id:
+            raise NotFound("No such job.")
+        owned_dataset(session, actor, job.dataset_id)
+        return job
+
+    def resolve_model(self, spec: str, *, allow_untrusted: bool = False) -> ResolvedModel:
+        from videolab.inference.models import resolve_model
+
+        return resolve_model(
+            spec, models_dir=self.ctx.paths.models_dir, allow_untrusted=allow_untrusted
+        )
+
+    def _plan(
+        self, actor: UserDTO, video_id: uuid.UUID, params: DetectionParams
+    ) -> tuple[int, int]:
+        params.validate()
+        video = self.videos.get(actor, video_id)
+        frames = len(params.frame_indices(video.frame_count))
+        if frames == 0:
+            raise InvalidInput(
+                f"The frame range {params.start}..{params.end if params.end is not None else 'end'}"
+                f" with stride {params.stride} selects no frame of this {video.frame_count}-frame"
+                " video."
+            )
+        return frames, inference_cost(frames)
+
+    # -- use cases ---------------------------------------------------------------------------
+    def estimate(self, actor: UserDTO, video_id: uuid.UUID, params: DetectionParams) -> JobEstimate:
+        frames, cost = self._plan(actor, video_id, params)
+        with self.ctx.db.read() as s:
+            balance = acting_user(s, actor).tokens
+        return JobEstimate(frames, cost, balance)
+
+    def create(
+        self,
+        actor: UserDTO,
+        video_id: uuid.UUID,
+        params: DetectionParams,
+        *,
+        allow_untrusted_model: bool = False,
+    ) -> JobDTO:
+        """Accept a job: validate, hold its cost, record it PENDING. Refused = nothing stored."""
+        frames, cost = self._plan(actor, video_id, params)
+        model = self.resolve_model(params.model, allow_untrusted=allow_untrusted_model)
+        stored_params: dict[str, Any] = params.to_json()
+        stored_params["model_path"] = str(model.path)
+        stored_params["allow_untrusted_model"] = bool(allow_untrusted_model)
+        with self.ctx.db.write() as s:
+            user = acting_user(s, actor)
+            if cost > user.tokens:
+                raise InsufficientCredits(
+                    f"This job processes {frames} frames and costs {format_tokens(cost)} "
+                    f"tokens; your balance is {format_tokens(user.tokens)}.",
+                    needed_milli=cost,
+                    available_milli=user.tokens,
+                )
+            video = self.videos._owned(s, actor, video_id)
+            job = InferenceJob(
+                dataset_id=video.dataset_id,
+                user_id=actor.id,
+                video_id=video.id,
+                status=JobStatus.PENDING,
+                params=stored_params,
+                frames_total=frames,
+                cost=cost,
+                model_sha256=model.sha256,
+                owner=current_owner(),
+                heartbeat_at=utcnow(),
+            )
+            s.add(job)
+            s.flush()
+            LedgerRepository(s).post(
+                actor.id,
+                -cost,
+                LedgerReason.JOB_HOLD,
+                f"job:{job.id}:hold",
+                note=f"{frames} frames of {video.name}"[:255],
+                job_id=job.id,
+            )
+            return JobRepository(s).dto(job)
+
+    def run(
+        self,
+        actor: UserDTO,
+        job_id: uuid.UUID,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> JobDTO:
+        """Run a PENDING job to its end in this thread; returns the settled job.
+
+        Errors do not escape: they end the job FAILED with the reason, fully refunded.
+        """
+        cancel = cancel or threading.Event()
+        with self.ctx.db.write() as s:
+            job = self._owned(s, actor, job_id)
+            if job.status != JobStatus.PENDING:
+                raise Conflict(f"This job is {job.status.value.lower()}; it cannot be run again.")
+            job.status = JobStatus.RUNNING
+            job.started_at = utcnow()
+            job.owner = current_owner()
+            job.heartbeat_at = utcnow()
+            params = DetectionParams.from_json(job.params)
+            allow_untrusted = bool(job.params.get("allow_untrusted_model"))
+            model_path = job.params.get("model_path")
+            video_id = job.video_id
+        monitor = JobMonitor(self.ctx.db, job_id, cancel).start()
+        out_zip = self.ctx.paths.work_dir / "jobs" / f"{job_id}.zip"
+        try:
+            outcome = self._detect(
+                actor,
+                video_id,
+                params,
+                model_path,
+                allow_untrusted,
+                out_zip,
+                monitor,
+                progress,
+                cancel,
+            )
+        except BaseException as exc:
+            monitor.stop()
+            log.warning(
+                "job %s failed: %s", job_id, exc, exc_info=not isinstance(exc, VideoLabError)
+            )
+            self._finish_failed(job_id, error_text(exc))
+            with contextlib.suppress(FileNotFoundError):
+                out_zip.unlink()
+            if not isinstance(exc, Exception):
+                raise
+            return self.get(actor, job_id)
+        monitor.stop()
+        try:
+            self._store_outcome(job_id, outcome, out_zip)
+        except Exception as exc:
+            log.exception("storing the result of job %s failed", job_id)
+            self._finish_failed(job_id, f"The result could not be saved: {error_text(exc)}")
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                out_zip.unlink()
+        return self.get(actor, job_id)
+
+    def _detect(
+        self,
+        actor: UserDTO,
+        video_id: uuid.UUID,
+        params: DetectionParams,
+        model_path: str | None,
+        allow_untrusted: bool,
+        out_zip: Path,
+        monitor: JobMonitor,
+        progress: ProgressCallback | None,
+        cancel: threading.Event,
+    ) -> Any:
+        from videolab.inference.carbon import CarbonSettings
+        from videolab.inference.pipeline import run_detection
+
+        video_path = self.videos.local_copy(actor, video_id)
+        model = self.resolve_model(model_path or params.model, allow_untrusted=allow_untrusted)
+        out_zip.parent.mkdir(parents=True, exist_ok=True)
+
+        def on_progress(p: DetectionProgress) -> None:
+            monitor.report(p.done)
+            if progress is not None:
+                progress(p)
+
+        return run_detection(
+            video_path,
+            params,
+            model=model,
+            out_zip=out_zip,
+            progress=on_progress,
+            cancel=cancel,
+            carbon=CarbonSettings(
+                country=carbon_country(), output_dir=self.ctx.paths.cache_dir / "codecarbon"
+            ),
+        )
+
+    def _store_outcome(self, job_id: uuid.UUID, outcome: Any, out_zip: Path) -> None:
+        status = JobStatus.ABORTED if outcome.cancelled else JobStatus.COMPLETED
+        with self.ctx.db.write() as s:
+            job = JobRepository(s).get(job_id)
+            if job is None or JobStatus(job.status).is_final:
+                return  # deleted meanwhile, or closed by recovery: nothing more to settle
+            result = Result(job_id=job.id, json_res=outcome.result_json)
+            s.add(result)
+            s.flush()
+            with open(out_zip, "rb") as source:
+                stored = write_chunks(s, ResultChunk, result.id, source)
+            result.zip_size = stored.size
+            result.zip_sha256 = stored.sha256
+            job.backend = outcome.backend
+            job.device = outcome.device
+            if outcome.carbon is not None:
+                job.carbon_footprint = float(outcome.carbon.grams)
+            settle(s, job, status, processed=outcome.processed_frames)
+
+    def _finish_failed(self, job_id: uuid.UUID, reason: str) -> None:
+        with self.ctx.db.write() as s:
+            job = JobRepository(s).get(job_id)
+            if job is not None:
+                settle(s, job, JobStatus.FAILED, processed=0, error=reason)
+
+    def cancel(self, actor: UserDTO, job_id: uuid.UUID) -> JobDTO:
+        """Ask a job to stop. A PENDING job ends ABORTED at once, fully refunded; a RUNNING
+        one stops within a second and pays for the frames it processed."""
+        with self.ctx.db.write() as s:
+            job = self._owned(s, actor, job_id)
+            if JobStatus(job.status).is_final:
+                raise Conflict(f"This job is already {job.status.value.lower()}.")
+            if job.status == JobStatus.PENDING:
+                settle(s, job, JobStatus.ABORTED, processed=0)
+            else:
+                job.cancel_requested = True
+            return JobRepository(s).dto(job)
+
+    def recover_interrupted(self) -> list[uuid.UUID]:
+        """Close, FAILED and refunded, every job whose process died. Exactly once: a job
+        already closed is final and is not touched again."""
+        now = utcnow()
+        closed: list[uuid.UUID] = []
+        with self.ctx.db.write() as s:
+            for job in JobRepository(s).unfinished():
+                if owner_is_alive(job.owner, job.heartbeat_at, now):
+                    continue
+                if settle(
+                    s, job, JobStatus.FAILED, processed=job.frames_processed, error=INTERRUPTED
+                ):
+                    closed.append(job.id)
+        if closed:
+            log.warning("closed %d interrupted job(s) and refunded them", len(closed))
+        return closed
+
+    # -- read --------------------------------------------------------------------------------
+    def get(self, actor: UserDTO, job_id: uuid.UUID) -> JobDTO:
+        with self.ctx.db.read() as s:
+            return JobRepository(s).dto(self._owned(s, actor, job_id))
+
+    def list(
+        self,
+        actor: UserDTO,
+        *,
+        dataset_id: uuid.UUID | None = None,
+        video_id: uuid.UUID | None = None,
+    ) -> list[JobDTO]:
+        with self.ctx.db.read() as s:
+            acting_user(s, actor)
+            return JobRepository(s).list_for_user(
+                actor.id, dataset_id=dataset_id, video_id=video_id
+            )
+
+    def result(self, actor: UserDTO, job_id: uuid.UUID) -> dict[str, Any]:
+        with self.ctx.db.read() as s:
+            self._owned(s, actor, job_id)
+            return self.results.json(s, job_id)
+
+    def export_result(self, actor: UserDTO, job_id: uuid.UUID, fmt: str, out: Path) -> Path:
+        with self.ctx.db.read() as s:
+            self._owned(s, actor, job_id)
+            return self.results.export(s, job_id, fmt, Path(out))
+
+    def frame_image(self, actor: UserDTO, job_id: uuid.UUID, frame_index: int) -> bytes:
+        """The annotated JPEG of one processed frame, from the stored ZIP."""
+        with self.ctx.db.read() as s:
+            self._owned(s, actor, job_id)
+            return self.results.frame_jpeg(s, job_id, frame_index)

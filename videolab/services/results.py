@@ -1,0 +1,107 @@
+"""A job's stored result: its JSON, its ZIP of annotated frames, and their exports."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from videolab.db.chunks import iter_chunks
+from videolab.db.models import Result, ResultChunk
+from videolab.domain.errors import InvalidInput, NotFound
+from videolab.repositories.jobs import JobRepository
+from videolab.services.base import ServiceContext
+
+EXPORT_FORMATS = ("json", "coco", "csv", "zip")
+CSV_HEADER = ("frame", "time_s", "class_id", "class_name", "confidence", "x1", "y1", "x2", "y2")
+
+
+@contextlib.contextmanager
+def atomic_output(out: Path) -> Iterator[Path]:
+    """A temporary path beside ``out`` that replaces it only if the writer succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".videolab-", dir=out.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class ResultStore:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self._zip_lock = threading.Lock()
+
+    def _result(self, session: Session, job_id: uuid.UUID) -> Result:
+        result = JobRepository(session).result(job_id)
+        if result is None:
+            raise NotFound("This job has no result (yet).")
+        return result
+
+    def json(self, session: Session, job_id: uuid.UUID) -> dict[str, Any]:
+        return dict(self._result(session, job_id).json_res)
+
+    def local_zip(self, session: Session, job_id: uuid.UUID) -> Path:
+        """The result ZIP on disk (cached by content hash) for random access to frames."""
+        result = self._result(session, job_id)
+        target = self.ctx.paths.cache_dir / "results" / f"{job_id}-{result.zip_sha256}.zip"
+        with self._zip_lock:
+            if target.is_file() and target.stat().st_size == result.zip_size:
+                return target
+            digest = hashlib.sha256()
+            with atomic_output(target) as tmp, open(tmp, "wb") as sink:
+                for chunk in iter_chunks(session, ResultChunk, result.id):
+                    digest.update(chunk)
+                    sink.write(chunk)
+                sink.flush()
+                if digest.hexdigest() != result.zip_sha256:
+                    raise InvalidInput("The stored result is damaged (checksum mismatch).")
+        return target
+
+    def frame_jpeg(self, session: Session, job_id: uuid.UUID, frame_index: int) -> bytes:
+        from videolab.inference.exports import read_zip_member
+
+        path = self.local_zip(session, job_id)
+        try:
+            return read_zip_member(path, f"frame_{frame_index:06d}.jpg")
+        except KeyError:
+            raise NotFound(f"Frame {frame_index} was not processed by this job.") from None
+
+    def export(self, session: Session, job_id: uuid.UUID, fmt: str, out: Path) -> Path:
+        from videolab.inference.exports import to_coco, to_csv_rows
+
+        fmt = fmt.lower()
+        if fmt not in EXPORT_FORMATS:
+            raise InvalidInput(
+                f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}."
+            )
+        result = self._result(session, job_id)
+        with atomic_output(out) as tmp:
+            if fmt == "zip":
+                with open(tmp, "wb") as sink:
+                    for chunk in iter_chunks(session, ResultChunk, result.id):
+                        sink.write(chunk)
+            elif fmt == "json":
+                tmp.write_text(json.dumps(result.json_res, indent=2), encoding="utf-8")
+            elif fmt == "coco":
+                tmp.write_text(json.dumps(to_coco(result.json_res)), encoding="utf-8")
+            else:
+                with open(tmp, "w", newline="", encoding="utf-8") as sink:
+                    writer = csv.writer(sink)
+                    writer.writerow(CSV_HEADER)
+                    writer.writerows(to_csv_rows(result.json_res))
+        return out
