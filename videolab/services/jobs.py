@@ -174,9 +174,10 @@ class JobService:
             job.started_at = utcnow()
             job.owner = current_owner()
             job.heartbeat_at = utcnow()
-            params = DetectionParams.from_json(job.params)
-            allow_untrusted = bool(job.params.get("allow_untrusted_model"))
-            model_path = job.params.get("model_path")
+            stored = dict(job.params)
+            allow_untrusted = bool(stored.pop("allow_untrusted_model", False))
+            model_path = stored.pop("model_path", None)
+            params = DetectionParams.from_json(stored)
             video_id = job.video_id
         monitor = JobMonitor(self.ctx.db, job_id, cancel).start()
         out_zip = self.ctx.paths.work_dir / "jobs" / f"{job_id}.zip"

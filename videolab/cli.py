@@ -1,0 +1,411 @@
+"""``videolab-cli``: the same use cases as the desktop app, from a terminal.
+
+Exit codes: 0 ok, 2 usage, 3 authentication or permission, 4 insufficient credits, 1 any other
+error, always with one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from videolab import cli_format as fmt
+from videolab.domain.dto import UserDTO
+from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
+from videolab.domain.money import parse_tokens
+from videolab.services.app import VideoLab
+
+Handler = Callable[[VideoLab, argparse.Namespace], int]
+
+
+def _uuid(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(f"'{text}' is not a {what} id.") from None
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+def signed_in(app: VideoLab, args: argparse.Namespace) -> UserDTO:
+    email = args.user or os.environ.get("VIDEOLAB_USER")
+    if not email:
+        raise AuthenticationFailed("Sign in with --user EMAIL (or set VIDEOLAB_USER).")
+    password = os.environ.get("VIDEOLAB_PASSWORD")
+    if password is None:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise AuthenticationFailed("Set VIDEOLAB_PASSWORD, or run in a terminal to be asked.")
+        password = getpass.getpass(f"Password for {email}: ")
+    return app.auth.login(email, password).user
+
+
+def new_password() -> str:
+    password = os.environ.get("VIDEOLAB_NEW_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin or not sys.stdin.isatty():
+        raise InvalidInput("Set VIDEOLAB_NEW_PASSWORD to the new account's password.")
+    first = getpass.getpass("New account's password: ")
+    if getpass.getpass("Again: ") != first:
+        raise InvalidInput("The two passwords differ.")
+    return first
+
+
+# -- commands --------------------------------------------------------------------------------
+def cmd_init(app: VideoLab, args: argparse.Namespace) -> int:
+    data: dict[str, Any] = {"database": app.db.url, "schema": "current"}
+    if args.demo:
+        report = app.load_demo()
+        data["demo"] = fmt.plain(report)
+    fmt.emit(data, as_json=args.json,
+             text=f"Database ready at {app.db.url}" + (" with demo data" if args.demo else ""))
+    return 0
+
+
+def cmd_whoami(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    fmt.emit(fmt.user_json(user), as_json=args.json,
+             text=f"{user.email} ({user.role.value}), {fmt.tokens(user.tokens_milli)} tokens")
+    return 0
+
+
+def cmd_tags(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    if args.tags_cmd == "add":
+        tag = app.tags.add(user, args.name)
+        fmt.emit(fmt.tag_json(tag), as_json=args.json, text=f"Added tag {tag.name}")
+        return 0
+    tags = app.tags.list(user)
+    fmt.emit([fmt.tag_json(t) for t in tags], as_json=args.json,
+             text=fmt.table([[t.name, str(t.dataset_count)] for t in tags], ["TAG", "DATASETS"]))
+    return 0
+
+
+def cmd_datasets(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    sub = args.datasets_cmd
+    if sub == "list":
+        items = app.datasets.list(user, tag=args.tag, search=args.search, deleted=args.deleted)
+        rows = [[d.name, ", ".join(d.tags), str(d.video_count), str(d.id)] for d in items]
+        fmt.emit([fmt.dataset_json(d) for d in items], as_json=args.json,
+                 text=fmt.table(rows, ["NAME", "TAGS", "VIDEOS", "ID"]))
+        return 0
+    if sub == "create":
+        ds = app.datasets.create(user, args.name, args.tag or ())
+    elif sub == "rename":
+        ds = app.datasets.rename(user, app.datasets.resolve(user, args.dataset).id, args.new_name)
+    elif sub == "tag":
+        ds = app.datasets.set_tags(user, app.datasets.resolve(user, args.dataset).id,
+                                   args.tag or ())
+    elif sub == "delete":
+        ds = app.datasets.delete(user, app.datasets.resolve(user, args.dataset).id)
+    else:  # restore
+        ds = app.datasets.restore(user, app.datasets.resolve(user, args.dataset, deleted=True).id)
+    fmt.emit(fmt.dataset_json(ds), as_json=args.json, text=f"{sub}: {ds.name} ({ds.id})")
+    return 0
+
+
+def cmd_videos(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    sub = args.videos_cmd
+    if sub == "list":
+        ds = app.datasets.resolve(user, args.dataset)
+        items = app.videos.list(user, ds.id)
+        rows = [[v.name, str(v.frame_count), f"{v.width}x{v.height}", f"{v.duration_s:.1f}s",
+                 str(v.id)] for v in items]
+        fmt.emit([fmt.video_json(v) for v in items], as_json=args.json,
+                 text=fmt.table(rows, ["NAME", "FRAMES", "SIZE", "DURATION", "ID"]))
+        return 0
+    if sub == "export":
+        out = app.videos.export(user, _uuid(args.video, "video"), Path(args.out))
+        fmt.emit({"path": str(out)}, as_json=args.json, text=f"Wrote {out}")
+        return 0
+    if sub == "delete":
+        app.videos.delete(user, _uuid(args.video, "video"))
+        fmt.emit({"deleted": args.video}, as_json=args.json, text="Deleted.")
+        return 0
+    ds = app.datasets.resolve(user, args.dataset)
+    results: list[dict[str, Any]] = []
+    code = 0
+    for file in args.files:
+        try:
+            video = app.videos.upload(user, ds.id, Path(file))
+        except VideoLabError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            results.append({"file": file, "error": exc.message})
+            code = code or exc.exit_code
+            continue
+        results.append(fmt.video_json(video))
+        if not args.json:
+            print(f"Uploaded {video.name}: {video.frame_count} frames, "
+                  f"{fmt.tokens(video.cost_milli)} tokens ({video.id})")
+    fmt.emit(results, as_json=args.json)
+    return code
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._last = 0.0
+
+    def __call__(self, p: Any) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and p.done < p.total):
+            return
+        self._last = now
+        width = 30
+        filled = int(width * p.done / max(1, p.total))
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} "
+                         f"frames  {p.fps:5.1f} fps ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _params(args: argparse.Namespace) -> Any:
+    from videolab.inference.params import DetectionParams
+
+    classes = None
+    if args.classes:
+        try:
+            classes = tuple(int(c) for c in args.classes.split(",") if c.strip())
+        except ValueError:
+            raise InvalidInput("--classes takes class ids separated by commas, e.g. 0,2.") \
+                from None
+    return DetectionParams(model=args.model, conf=args.conf, iou=args.iou, imgsz=args.imgsz,
+                           classes=classes, max_det=args.max_det, start=args.start, end=args.end,
+                           stride=args.stride, device=args.device, backend=args.backend)
+
+
+def cmd_jobs(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    sub = args.jobs_cmd
+    if sub == "list":
+        jobs = app.jobs.list(user)
+        rows = [[str(j.id), j.status.value, j.video_name, f"{j.frames_processed}/{j.frames_total}",
+                 fmt.tokens(j.charged_milli)] for j in jobs]
+        fmt.emit([fmt.job_json(j) for j in jobs], as_json=args.json,
+                 text=fmt.table(rows, ["ID", "STATUS", "VIDEO", "FRAMES", "COST"]))
+        return 0
+    if sub == "show":
+        job = app.jobs.get(user, _uuid(args.job, "job"))
+    elif sub == "cancel":
+        job = app.jobs.cancel(user, _uuid(args.job, "job"))
+    else:
+        job = run_job_foreground(app, user, args)
+    data = fmt.job_json(job)
+    text = "\n".join(f"{k}: {v}" for k, v in data.items() if k != "params")
+    fmt.emit(data, as_json=args.json, text=text)
+    return 0 if job.status.value in ("COMPLETED", "ABORTED", "PENDING", "RUNNING") else 1
+
+
+def run_job_foreground(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> Any:
+    job = app.jobs.create(user, _uuid(args.video, "video"), _params(args),
+                          allow_untrusted_model=args.trust_model)
+    cancel = threading.Event()
+
+    def on_sigint(_sig: int, _frame: object) -> None:
+        # Ctrl-C ends the job ABORTED (pay only processed frames); a second one kills us.
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\ncancelling...", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    bar = ProgressBar(enabled=not args.json)
+    try:
+        return app.jobs.run(user, job.id, progress=bar, cancel=cancel)
+    finally:
+        bar.close()
+        signal.signal(signal.SIGINT, previous)
+
+
+def cmd_results(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    out = app.jobs.export_result(user, _uuid(args.job, "job"), args.format, Path(args.out))
+    fmt.emit({"path": str(out), "format": args.format}, as_json=args.json, text=f"Wrote {out}")
+    return 0
+
+
+def cmd_credits(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    if args.credits_cmd == "recharge":
+        target = app.credits.recharge(user, args.email, parse_tokens(args.amount))
+        fmt.emit(fmt.user_json(target), as_json=args.json,
+                 text=f"{target.email} now has {fmt.tokens(target.tokens_milli)} tokens")
+        return 0
+    owner, entries = app.credits.ledger(user, args.email)
+    data = {"email": owner.email, "tokens": fmt.tokens_to_float(owner.tokens_milli),
+            "entries": [fmt.ledger_json(e) for e in entries]}
+    rows = [[e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.reason.value,
+             fmt.tokens(e.delta_milli), fmt.tokens(e.balance_after_milli), e.note]
+            for e in entries]
+    fmt.emit(data, as_json=args.json,
+             text=f"{owner.email}: {fmt.tokens(owner.tokens_milli)} tokens\n"
+             + fmt.table(rows, ["WHEN", "REASON", "DELTA", "BALANCE", "NOTE"]))
+    return 0
+
+
+def cmd_users(app: VideoLab, args: argparse.Namespace) -> int:
+    user = signed_in(app, args)
+    if args.users_cmd == "add":
+        created = app.users.create(user, args.email, new_password(), args.role,
+                                   parse_tokens(args.tokens))
+        fmt.emit(fmt.user_json(created), as_json=args.json, text=f"Created {created.email}")
+        return 0
+    if args.users_cmd == "role":
+        changed = app.users.set_role(user, args.email, args.role)
+        fmt.emit(fmt.user_json(changed), as_json=args.json,
+                 text=f"{changed.email} is now {changed.role.value}")
+        return 0
+    users = app.users.list(user)
+    fmt.emit([fmt.user_json(u) for u in users], as_json=args.json,
+             text=fmt.table([[u.email, u.role.value, fmt.tokens(u.tokens_milli)] for u in users],
+                            ["EMAIL", "ROLE", "TOKENS"]))
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="videolab-cli", description=__doc__.splitlines()[0])
+    p.add_argument("--db", help="database path or SQLAlchemy URL (default: $VIDEOLAB_DB or the "
+                                "app's data folder)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.add_argument("--user", help="account email (default: $VIDEOLAB_USER); password from "
+                                  "$VIDEOLAB_PASSWORD or a prompt")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="create or upgrade the database")
+    init.add_argument("--demo", action="store_true", help="load the demo data (idempotent)")
+    init.set_defaults(handler=cmd_init)
+
+    sub.add_parser("whoami", help="the signed-in account").set_defaults(handler=cmd_whoami)
+
+    tags = sub.add_parser("tags", help="list or add tags")
+    tsub = tags.add_subparsers(dest="tags_cmd", required=True)
+    tsub.add_parser("list")
+    tsub.add_parser("add").add_argument("name")
+    tags.set_defaults(handler=cmd_tags)
+
+    ds = sub.add_parser("datasets", help="manage your datasets")
+    dsub = ds.add_subparsers(dest="datasets_cmd", required=True)
+    dl = dsub.add_parser("list")
+    dl.add_argument("--tag")
+    dl.add_argument("--search")
+    dl.add_argument("--deleted", action="store_true", help="list the trash")
+    dc = dsub.add_parser("create")
+    dc.add_argument("name")
+    dc.add_argument("--tag", action="append")
+    dr = dsub.add_parser("rename")
+    dr.add_argument("dataset")
+    dr.add_argument("new_name")
+    dt = dsub.add_parser("tag", help="replace a dataset's tags")
+    dt.add_argument("dataset")
+    dt.add_argument("--tag", action="append")
+    dsub.add_parser("delete").add_argument("dataset")
+    dsub.add_parser("restore").add_argument("dataset")
+    ds.set_defaults(handler=cmd_datasets)
+
+    vids = sub.add_parser("videos", help="upload, list, export videos")
+    vsub = vids.add_subparsers(dest="videos_cmd", required=True)
+    vu = vsub.add_parser("upload")
+    vu.add_argument("dataset")
+    vu.add_argument("files", nargs="+")
+    vsub.add_parser("list").add_argument("dataset")
+    ve = vsub.add_parser("export")
+    ve.add_argument("video")
+    ve.add_argument("--out", required=True)
+    vsub.add_parser("delete").add_argument("video")
+    vids.set_defaults(handler=cmd_videos)
+
+    jobs = sub.add_parser("jobs", help="detection jobs")
+    jsub = jobs.add_subparsers(dest="jobs_cmd", required=True)
+    jr = jsub.add_parser("run", help="run detection on a video in the foreground")
+    jr.add_argument("video")
+    jr.add_argument("--model", default="demo")
+    jr.add_argument("--conf", type=float, default=0.25)
+    jr.add_argument("--iou", type=float, default=0.7)
+    jr.add_argument("--imgsz", type=int, default=640)
+    jr.add_argument("--classes")
+    jr.add_argument("--max-det", type=int, default=300)
+    jr.add_argument("--start", type=int, default=0)
+    jr.add_argument("--end", type=int)
+    jr.add_argument("--stride", type=int, default=1)
+    jr.add_argument("--device", default="auto")
+    jr.add_argument("--backend", default="auto", choices=["auto", "torch", "openvino", "onnx"])
+    jr.add_argument("--trust-model", action="store_true",
+                    help="allow loading a .pt file from outside VideoLab's model folders "
+                         "(a .pt is a pickle and can run code)")
+    jsub.add_parser("list")
+    jsub.add_parser("show").add_argument("job")
+    jsub.add_parser("cancel").add_argument("job")
+    jobs.set_defaults(handler=cmd_jobs)
+
+    res = sub.add_parser("results", help="export a job's result")
+    rsub = res.add_subparsers(dest="results_cmd", required=True)
+    rx = rsub.add_parser("export")
+    rx.add_argument("job")
+    rx.add_argument("--format", required=True, choices=["json", "coco", "csv", "zip"])
+    rx.add_argument("--out", required=True)
+    res.set_defaults(handler=cmd_results)
+
+    cr = sub.add_parser("credits", help="balance, ledger, recharge")
+    csub = cr.add_subparsers(dest="credits_cmd", required=True)
+    csub.add_parser("ledger").add_argument("email", nargs="?")
+    rc = csub.add_parser("recharge")
+    rc.add_argument("email")
+    rc.add_argument("amount")
+    cr.set_defaults(handler=cmd_credits)
+
+    us = sub.add_parser("users", help="accounts (administrators)")
+    usub = us.add_subparsers(dest="users_cmd", required=True)
+    usub.add_parser("list")
+    ua = usub.add_parser("add")
+    ua.add_argument("email")
+    ua.add_argument("--role", choices=["user", "admin"], default="user")
+    ua.add_argument("--tokens", default="0")
+    ur = usub.add_parser("role")
+    ur.add_argument("email")
+    ur.add_argument("role", choices=["user", "admin"])
+    us.set_defaults(handler=cmd_users)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        with VideoLab.open(args.db) as app:
+            code: int = args.handler(app, args)
+            return code
+    except VideoLabError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear line, not a traceback, for anything unexpected
+        logging.getLogger("videolab").debug("unexpected error", exc_info=True)
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

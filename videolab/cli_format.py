@@ -1,0 +1,98 @@
+"""Turning DTOs into JSON-ready dicts and short text lines for the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from videolab.domain.dto import DatasetDTO, JobDTO, LedgerEntryDTO, TagDTO, UserDTO, VideoDTO
+from videolab.domain.money import format_tokens, tokens_to_float
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready form of DTOs, UUIDs, datetimes and enums (bytes are left out)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)
+                if not isinstance(getattr(value, f.name), bytes)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def user_json(user: UserDTO) -> dict[str, Any]:
+    return {"id": str(user.id), "email": user.email, "role": user.role.value,
+            "tokens": tokens_to_float(user.tokens_milli)}
+
+
+def dataset_json(ds: DatasetDTO) -> dict[str, Any]:
+    return {"id": str(ds.id), "name": ds.name, "tags": list(ds.tags),
+            "video_count": ds.video_count, "created_at": ds.created_at.isoformat(),
+            "deleted_at": ds.deleted_at.isoformat() if ds.deleted_at else None}
+
+
+def video_json(v: VideoDTO) -> dict[str, Any]:
+    return {"id": str(v.id), "dataset_id": str(v.dataset_id), "name": v.name,
+            "frame_count": v.frame_count, "fps": round(v.fps, 3), "width": v.width,
+            "height": v.height, "duration_s": round(v.duration_s, 3),
+            "size_bytes": v.size_bytes, "sha256": v.sha256,
+            "cost": tokens_to_float(v.cost_milli), "created_at": v.created_at.isoformat()}
+
+
+def tag_json(t: TagDTO) -> dict[str, Any]:
+    return {"id": str(t.id), "name": t.name, "dataset_count": t.dataset_count}
+
+
+def ledger_json(e: LedgerEntryDTO) -> dict[str, Any]:
+    return {"id": str(e.id), "delta": tokens_to_float(e.delta_milli), "reason": e.reason.value,
+            "balance_after": tokens_to_float(e.balance_after_milli), "note": e.note,
+            "video_id": str(e.video_id) if e.video_id else None,
+            "job_id": str(e.job_id) if e.job_id else None,
+            "created_at": e.created_at.isoformat()}
+
+
+def job_json(j: JobDTO) -> dict[str, Any]:
+    return {"id": str(j.id), "status": j.status.value, "video_id": str(j.video_id),
+            "video_name": j.video_name, "dataset_id": str(j.dataset_id),
+            "frames_total": j.frames_total, "frames_processed": j.frames_processed,
+            "cost": tokens_to_float(j.charged_milli), "held": tokens_to_float(j.cost_milli),
+            "carbon_footprint": j.carbon_grams, "backend": j.backend, "device": j.device,
+            "model": j.params.get("model"), "model_sha256": j.model_sha256, "error": j.error,
+            "params": {k: v for k, v in j.params.items() if k != "model_path"},
+            "created_at": j.created_at.isoformat(),
+            "started_at": j.started_at.isoformat() if j.started_at else None,
+            "finished_at": j.finished_at.isoformat() if j.finished_at else None,
+            "has_result": j.has_result}
+
+
+def emit(data: Any, *, as_json: bool, text: str | None = None) -> None:
+    if as_json:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif text is not None:
+        print(text)
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=False))]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def tokens(milli: int) -> str:
+    return format_tokens(milli)
