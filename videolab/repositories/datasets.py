@@ -10,6 +10,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from videolab.db.models import Dataset, Tag, Video
 from videolab.domain.dto import DatasetDTO
+from videolab.repositories.tags import TagRepository
+
+
+def _like_literal(text: str) -> str:
+    """``text`` with LIKE's wildcards (``%``, ``_``) and the escape character made literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def to_dto(dataset: Dataset, video_count: int) -> DatasetDTO:
@@ -68,10 +74,14 @@ class DatasetRepository:
         else:
             query = query.where(Dataset.deleted_at.is_(None))
         if tag:
-            query = query.where(Dataset.tags.any(func.lower(Tag.name) == tag.strip().lower()))
+            found = TagRepository(self.s).by_name(tag)
+            if found is None:
+                return []
+            query = query.where(Dataset.tags.any(Tag.id == found.id))
         if search:
-            pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%") + "%"
-            query = query.where(func.lower(Dataset.name).like(pattern, escape="\\"))
+            # ilike folds case the same way on both sides (lower() on SQLite, ILIKE elsewhere).
+            pattern = f"%{_like_literal(search.strip())}%"
+            query = query.where(Dataset.name.ilike(pattern, escape="\\"))
         return [(d, int(n)) for d, n in self.s.execute(query).all()]
 
     def video_count(self, dataset_id: uuid.UUID) -> int:

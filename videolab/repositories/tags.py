@@ -33,15 +33,18 @@ class TagRepository:
     def get(self, tag_id: uuid.UUID) -> Tag | None:
         return self.s.get(Tag, tag_id)
 
+    # Names are matched without regard to case in Python, not with SQL lower(): SQLite's
+    # lower() folds ASCII only, so 'Überwachung' would never match 'überwachung' there.
     def by_name(self, name: str) -> Tag | None:
-        return self.s.scalar(select(Tag).where(func.lower(Tag.name) == name.strip().lower()))
+        return self.by_names([name]).get(name.strip().lower())
 
     def by_names(self, names: Sequence[str]) -> dict[str, Tag]:
+        """Tags whose names match ``names`` ignoring case, keyed by the lower-cased name."""
         wanted = {n.strip().lower() for n in names}
         if not wanted:
             return {}
-        tags = self.s.scalars(select(Tag).where(func.lower(Tag.name).in_(wanted))).all()
-        return {t.name.lower(): t for t in tags}
+        tags = self.s.scalars(select(Tag)).all()  # a short list: tags are a curated vocabulary
+        return {t.name.lower(): t for t in tags if t.name.lower() in wanted}
 
     def add(self, name: str) -> Tag:
         tag = Tag(name=name)
