@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ClipFactory
 from tests.hardening.harness import ADMIN, ALICE, BOB, PASSWORD
 from videolab.domain.dto import DatasetDTO, UserDTO
-from videolab.inference.synthetic import generate_video
 from videolab.services.app import VideoLab
-from videolab.settings import AppPaths
 
 
 @dataclass(frozen=True)
@@ -31,23 +30,9 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo database (3 accounts, 5 tags, 2 datasets, a video), built once per session."""
-    root = tmp_path_factory.mktemp("template")
-    db = root / "template.db"
-    paths = AppPaths(root / "data", root / "cache", root / "config")
-    with VideoLab.open(str(db), paths=paths) as app:
-        app.load_demo()
-    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
-    return db
-
-
-@pytest.fixture(scope="session")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small clip of moving shapes (24 frames, 320x180)."""
-    path = tmp_path_factory.mktemp("clips") / "clip.mp4"
-    generate_video(path, seed=3, frames=24, size=(320, 180))
-    return path
+def small_clip(make_clip: ClipFactory) -> Path:
+    """A small clip of moving shapes (24 frames, 320x180), shared: copy before changing it."""
+    return make_clip(seed=3, frames=24, size=(320, 180)).path
 
 
 @pytest.fixture
@@ -59,9 +44,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def lab(tmp_path: Path, home: Path, template_db: Path) -> Iterator[Lab]:
+def lab(tmp_path: Path, home: Path, demo_db_template: Path) -> Iterator[Lab]:
+    """The demo database (3 accounts, 5 tags, 2 datasets, a video) copied for this test."""
     db = tmp_path / "videolab.db"
-    shutil.copyfile(template_db, db)
+    shutil.copyfile(demo_db_template, db)
     app = VideoLab.open(str(db))
     try:
         admin = app.auth.login(ADMIN, PASSWORD).user

@@ -15,11 +15,11 @@ KILLS = 24
 
 
 @pytest.mark.timeout(300)
-def test_sigkill_at_random_points_of_uploads(lab: Lab, clip: Path, tmp_path: Path) -> None:
+def test_sigkill_at_random_points_of_uploads(lab: Lab, small_clip: Path, tmp_path: Path) -> None:
     lab.app.close()  # the children own the database now; the test only audits between kills
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    stats = run_upload_kills(lab.db, lab.home, clip, scratch, "Moving shapes", kills=KILLS,
+    stats = run_upload_kills(lab.db, lab.home, small_clip, scratch, "Moving shapes", kills=KILLS,
                              seed=6)
     assert stats.kills == KILLS
     # The kills must really land inside the store transaction, not only around it.
