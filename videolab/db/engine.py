@@ -48,6 +48,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if module is not None:
             kwargs["module"] = module
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        if parsed.database not in (None, "", ":memory:") and parsed.query.get("mode") != "memory":
+            # A writer waiting for the write lock holds a pooled connection all the while.
+            # The pool must neither run dry (a plain read would queue behind the writers,
+            # which WAL exists to avoid) nor time out before the lock's own wait would.
+            kwargs.update(pool_size=5, max_overflow=64, pool_timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)

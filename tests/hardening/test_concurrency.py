@@ -1,0 +1,162 @@
+"""Many threads and several processes on one account at once: every operation completes or is
+refused cleanly, the balance never goes negative and always equals the ledger, and no
+"database is locked" reaches anyone (writers wait their turn)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hardening.conftest import Lab
+from tests.hardening.harness import (
+    PASSWORD,
+    REPO,
+    LineReader,
+    audit,
+    child_env,
+    has_detection,
+    raw_connect,
+    worker_args,
+)
+from tests.hardening.workers import Operator, Tally
+from videolab.db.engine import BUSY_TIMEOUT_MS, Database
+from videolab.domain.dto import UserDTO
+
+THREADS = 12
+PROCESSES = 3
+OPERATIONS = 8  # per thread or process
+
+
+def _carol(lab: Lab, milli: int) -> UserDTO:
+    """A fresh account with a small balance, so that some operations must be refused."""
+    lab.app.users.create(lab.admin, "carol@example.com", PASSWORD, "user", milli)
+    return lab.app.auth.login("carol@example.com", PASSWORD).user
+
+
+def hammer(
+    lab: Lab, clip: Path, tmp_path: Path, *, threads: int, processes: int, operations: int,
+    start_milli: int = 300, seed: int = 0,
+) -> tuple[Tally, UserDTO, float]:
+    """Run ``threads`` operators in this process and ``processes`` worker processes at once."""
+    carol = _carol(lab, start_milli)
+    dataset = lab.app.datasets.create(carol, "contention")
+    jobs_ok, _ = has_detection()
+    video_for_jobs = None
+    if jobs_ok:
+        video_for_jobs = lab.app.videos.upload(carol, dataset.id, clip, name="for-jobs.mp4").id
+    tally = Tally()
+    started = time.monotonic()
+    procs = []
+    for p in range(processes):
+        scratch = tmp_path / f"proc{p}"
+        scratch.mkdir()
+        args = ["mixed", "--db", str(lab.db), "--user", carol.email, "--dataset",
+                str(dataset.id), "--clip", str(clip), "--tag", f"p{p}", "--operations",
+                str(operations), "--seed", str(seed * 1000 + p)]
+        if video_for_jobs is not None:
+            args += ["--jobs", "--video", str(video_for_jobs)]
+        procs.append(subprocess.Popen(worker_args(*args), env=child_env(lab.home), cwd=REPO,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    barrier = threading.Barrier(threads)
+
+    def thread_main(i: int) -> None:
+        scratch = tmp_path / f"thread{i}"
+        scratch.mkdir()
+        op = Operator(lab.app, carol, lab.admin, dataset.id, clip, scratch, f"t{i}",
+                      jobs=jobs_ok, video_for_jobs=video_for_jobs, seed=seed * 1000 + 100 + i)
+        barrier.wait()
+        tally.merge(op.run(operations).as_json())
+
+    workers = [threading.Thread(target=thread_main, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=600)
+        assert not w.is_alive(), "a thread never finished"
+    for proc in procs:
+        reader = LineReader(proc)  # type: ignore[arg-type]
+        line = reader.wait_for("result ", 600)
+        proc.wait(timeout=60)
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        assert line is not None, f"worker failed (exit {proc.returncode}): {err[-3000:]}"
+        tally.merge(json.loads(line.removeprefix("result ")))
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    return tally, carol, time.monotonic() - started
+
+
+@pytest.mark.timeout(600)
+def test_threads_and_processes_on_one_account(lab: Lab, small_clip: Path,
+                                              tmp_path: Path) -> None:
+    tally, carol, seconds = hammer(lab, small_clip, tmp_path, threads=THREADS,
+                                   processes=PROCESSES, operations=OPERATIONS)
+    assert tally.unexpected == [], "\n".join(tally.unexpected)
+    total = sum(tally.ok.values()) + sum(tally.refused.values())
+    assert total == (THREADS + PROCESSES) * OPERATIONS
+    # The balance ran out at times: refusals happened, and they were clean.
+    assert tally.ok["upload"] > 0 and tally.ok["recharge"] > 0
+
+    result = audit(lab.db, deep=True).check()
+    balance = lab.app.credits.balance(carol)
+    assert balance == lab.app.credits.ledger_sum(carol.id) == result.balances[carol.email]
+    with raw_connect(lab.db) as conn:
+        recharged = conn.execute(
+            "SELECT coalesce(sum(delta), 0) FROM credit_ledger WHERE user_id = ? AND "
+            "reason = 'recharge'", (carol.id.hex,)).fetchone()[0]
+        uploads = conn.execute(
+            "SELECT count(*) FROM credit_ledger WHERE user_id = ? AND reason = 'upload'",
+            (carol.id.hex,)).fetchone()[0]
+    assert recharged == tally.recharged_milli
+    assert uploads == tally.ok["upload"] + (1 if has_detection()[0] else 0)
+    print(f"\n{THREADS} threads + {PROCESSES} processes x {OPERATIONS} ops in {seconds:.1f} s: "
+          f"ok {dict(tally.ok)}, refused {dict(tally.refused)}")
+
+
+def test_pool_waits_as_long_as_the_write_lock(tmp_path: Path) -> None:
+    """A thread waiting for a pooled connection must not give up before one waiting for the
+    write lock would: otherwise a queue of writers surfaces as a pool timeout error."""
+    db = Database(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        assert db.engine.pool.timeout() >= BUSY_TIMEOUT_MS / 1000  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+
+
+@pytest.mark.timeout(120)
+def test_a_reader_is_not_starved_by_queued_writers(lab: Lab) -> None:
+    """WAL lets readers run while a writer holds the lock; writers queued for that lock must
+    not use up the connection pool and make a plain read wait behind them."""
+    outside = raw_connect(lab.db)
+    conn = outside.__enter__()
+    conn.isolation_level = None
+    conn.execute("BEGIN IMMEDIATE")  # another process's long upload holds the write lock
+    errors: list[BaseException] = []
+
+    def recharge() -> None:
+        try:
+            lab.app.credits.recharge(lab.admin, lab.alice.email, 1)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=recharge) for _ in range(24)]
+    try:
+        for w in writers:
+            w.start()
+        time.sleep(1.0)  # all of them are now waiting for the write lock
+        t0 = time.monotonic()
+        balance = lab.app.credits.balance(lab.alice)
+        waited = time.monotonic() - t0
+        assert waited < 1.0, f"a read waited {waited:.1f} s behind queued writers"
+    finally:
+        conn.execute("ROLLBACK")
+        outside.__exit__(None, None, None)
+        for w in writers:
+            w.join(timeout=60)
+    assert errors == []
+    assert lab.app.credits.balance(lab.alice) == balance + 24
