@@ -17,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from videolab.domain.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,27 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+#: SQLite result codes (sqlite.org/rescode.html) that people can act on.
+_SQLITE_FULL = 13
+
+
+@contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """Turn a full disk into a domain error a person can act on (the transaction is already
+    rolled back, so nothing of the failed unit of work remains)."""
+    try:
+        yield
+    except OperationalError as exc:
+        code = getattr(exc.orig, "sqlite_errorcode", None)
+        if code == _SQLITE_FULL or "database or disk is full" in str(exc.orig):
+            where = make_url(url).database or "the database"
+            raise Unavailable(
+                "Not enough disk space to save this; nothing was changed. Free some space on "
+                f"the drive that holds {where} and try again."
+            ) from exc
+        raise
+
+
 class Database:
     """One engine and two session factories, built once in the composition root.
 
@@ -97,12 +121,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        with _translated(self.url), self._read() as session, session.begin():
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write() as session, session.begin():
+        with _translated(self.url), self._write() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
