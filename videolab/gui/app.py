@@ -1,0 +1,175 @@
+"""``videolab``: start the desktop application.
+
+The login dialog shows at once; the database opens (and the demo is seeded) in a worker
+behind it. A remembered session skips the dialog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from videolab.domain.dto import UserDTO
+from videolab.gui.errors import describe
+from videolab.gui.keyring_store import TokenStore
+from videolab.gui.login import LoginDialog
+from videolab.gui.main_window import MainWindow
+from videolab.gui.session import UserSession
+from videolab.gui.widgets.brand import app_icon
+from videolab.services.app import VideoLab
+from videolab.settings import app_paths, database_url
+
+log = logging.getLogger("videolab.gui")
+
+
+def demo_db_path() -> Path:
+    return app_paths().data_dir / "demo" / "videolab-demo.db"
+
+
+def open_database(db: str | None, demo: bool) -> VideoLab:
+    """Open (and migrate) the database; with ``demo``, the demo database, seeded (worker code)."""
+    lab = VideoLab.open(str(demo_db_path()) if demo else db)
+    if demo:
+        lab.load_demo()
+    return lab
+
+
+class Launcher(QObject):
+    """Sign-in, the main window, and sign-out back to sign-in."""
+
+    def __init__(self, db: str | None = None, *, demo: bool = False) -> None:
+        super().__init__()
+        self.db = db
+        self.demo = demo
+        self.lab: VideoLab | None = None
+        self.window: MainWindow | None = None
+        self.dialog: LoginDialog | None = None
+        key = database_url(str(demo_db_path()) if demo else db)
+        self.store = TokenStore(key)
+
+    def start(self) -> None:
+        self.show_login()
+        assert self.dialog is not None
+        self.dialog.executor.write(open_database, self.db, self.demo,
+                                   on_result=self._opened, on_error=self._open_failed)
+
+    def _opened(self, lab: VideoLab) -> None:
+        self.lab = lab
+        token = self.store.load()
+        if token:
+            try:
+                user = lab.auth.login_with_token(token)
+            except Exception as exc:
+                log.info("saved session not usable: %s", describe(exc))
+                self.store.clear()
+            else:
+                if self.dialog is not None:
+                    self.dialog.hide()
+                    self.dialog.done(0)
+                    self.dialog = None
+                self.show_main(user, token)
+                return
+        if self.dialog is not None:
+            self.dialog.set_app(lab)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if self.dialog is not None:
+            self.dialog.show_error(f"The database could not be opened: {describe(exc)}")
+
+    def show_login(self) -> None:
+        dialog = LoginDialog(self.store, demo=self.demo)
+        dialog.setWindowIcon(app_icon())
+        dialog.signed_in.connect(self.show_main)
+        dialog.rejected.connect(self._quit_if_no_window)
+        if self.lab is not None:
+            dialog.set_app(self.lab)
+        self.dialog = dialog
+        dialog.show()
+
+    def _quit_if_no_window(self) -> None:
+        if self.window is None:
+            QApplication.quit()
+
+    def show_main(self, user: UserDTO, token: str | None) -> None:
+        assert self.lab is not None
+        self.dialog = None
+        session = UserSession(self.lab, user, token)
+        window = MainWindow(session)
+        window.sign_out_requested.connect(self.sign_out)
+        window.show()
+        self.window = window
+
+    def sign_out(self) -> None:
+        window = self.window
+        if window is None or self.lab is None:
+            return
+        token = window.session.token
+        if token:
+            try:
+                self.lab.auth.revoke_token(token)
+            except Exception as exc:
+                log.warning("could not revoke the saved session: %s", describe(exc))
+        self.store.clear()
+        self.window = None
+        self.show_login()
+        window.close()
+        window.deleteLater()
+
+    def shutdown(self) -> None:
+        if self.window is not None:
+            self.window.close()
+        if self.lab is not None:
+            self.lab.close()
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="videolab", description="VideoLab desktop application")
+    parser.add_argument("--db", help="database file or SQLAlchemy URL (default: app data folder)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open a demo database with sample accounts, datasets and a video")
+    parser.add_argument("--debug", action="store_true", help="log debug messages")
+    return parser.parse_args(list(argv))
+
+
+def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    qt_app = QApplication(list(argv or sys.argv[:1]))
+    qt_app.setApplicationName("VideoLab")
+    qt_app.setOrganizationName("VideoLab")
+    qt_app.setApplicationDisplayName("VideoLab")
+    qt_app.setWindowIcon(app_icon())
+    return qt_app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    qt_app = make_application()
+    launcher = Launcher(args.db, demo=args.demo)
+    launcher.start()
+    qt_app.setQuitOnLastWindowClosed(False)
+    qt_app.lastWindowClosed.connect(
+        lambda: None if launcher.dialog is not None and launcher.dialog.isVisible()
+        else qt_app.quit()
+    )
+    try:
+        return qt_app.exec()
+    finally:
+        launcher.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Detection jobs: accept (hold credits) on the write pool, run on the job pool, cancel.
+
+A job's run is ``JobService.run`` in a worker of its own pool, so detection never waits for,
+nor blocks, database writes from the rest of the window.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from videolab.domain.dto import JobDTO, UserDTO
+from videolab.domain.errors import ConsentRequired
+from videolab.gui.context import GuiContext
+from videolab.gui.models.jobs import LiveProgress
+from videolab.gui.widgets import dialogs
+from videolab.gui.workers import Worker
+from videolab.inference.params import DetectionParams
+from videolab.services.app import VideoLab
+
+
+def run_job(
+    app: VideoLab,
+    user: UserDTO,
+    job_id: uuid.UUID,
+    progress: Callable[..., None],
+    cancel: threading.Event,
+) -> JobDTO:
+    def report(p: Any) -> None:
+        done, total = int(getattr(p, "done", 0)), int(getattr(p, "total", 0))
+        progress(p, force=total > 0 and done >= total)
+
+    return app.jobs.run(user, job_id, progress=report, cancel=cancel)
+
+
+class JobController(QObject):
+    job_changed = Signal(object)  # JobDTO
+    progress = Signal(object, object)  # job id, LiveProgress
+    preview = Signal(object, int, bytes)  # job id, frame index, annotated JPEG
+    job_finished = Signal(object)  # JobDTO
+    submitted = Signal(object)  # JobDTO accepted (PENDING)
+
+    def __init__(self, ctx: GuiContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.workers: dict[uuid.UUID, Worker] = {}
+
+    @property
+    def running(self) -> list[uuid.UUID]:
+        return list(self.workers)
+
+    def submit(self, video_id: uuid.UUID, params: DetectionParams, *,
+               allow_untrusted: bool = False) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ConsentRequired) and not allow_untrusted:
+                text = (f"{exc.message}\n\nA .pt model file is a Python pickle: loading it can "
+                        "run any code it contains. Only continue if you trust where it came from.")
+                if dialogs.confirm(None, "Load an outside model?", text, action="Load it"):
+                    self.submit(video_id, params, allow_untrusted=True)
+                return
+            self.ctx.errors.handle(exc, "The job was not started")
+
+        self.ctx.executor.write(
+            self.ctx.app.jobs.create, self.ctx.user, video_id, params,
+            allow_untrusted_model=allow_untrusted,
+            on_result=self._accepted, on_error=failed,
+        )
+
+    def _accepted(self, job: JobDTO) -> None:
+        self._refresh_balance()
+        self.job_changed.emit(job)
+        self.submitted.emit(job)
+        self.start(job)
+
+    def start(self, job: JobDTO) -> None:
+        worker = self.ctx.executor.job(
+            run_job, self.ctx.app, self.ctx.user, job.id,
+            on_progress=lambda p, key=job.id: self._progress(key, p),
+            on_result=self._finished,
+            on_error=lambda exc: self.ctx.errors.handle(exc, "Detection"),
+            on_finished=lambda key=job.id: self.workers.pop(key, None),
+        )
+        worker.signals.started.connect(lambda key=job.id: self._started(key))
+        self.workers[job.id] = worker
+
+    def _started(self, job_id: uuid.UUID) -> None:
+        try:
+            self.job_changed.emit(self.ctx.app.jobs.get(self.ctx.user, job_id))
+        except Exception as exc:
+            self.ctx.errors.handle(exc)
+
+    def _progress(self, job_id: uuid.UUID, p: Any) -> None:
+        live = LiveProgress(int(getattr(p, "done", 0)), int(getattr(p, "total", 0)),
+                            float(getattr(p, "fps", 0.0) or 0.0))
+        self.progress.emit(job_id, live)
+        jpeg = getattr(p, "preview_jpeg", None)
+        if jpeg:
+            self.preview.emit(job_id, int(getattr(p, "frame_index", -1)), bytes(jpeg))
+
+    def _finished(self, job: JobDTO) -> None:
+        self._refresh_balance()
+        self.job_changed.emit(job)
+        self.job_finished.emit(job)
+        level = {"COMPLETED": "success", "ABORTED": "info"}.get(job.status.value, "error")
+        text = f"Job on {job.video_name}: {job.status.value.lower()}"
+        if job.error:
+            text += f" — {job.error}"
+        self.ctx.notify(text, level)
+
+    def cancel(self, job_id: uuid.UUID) -> None:
+        worker = self.workers.get(job_id)
+        if worker is not None:
+            worker.cancel()
+            self.ctx.notify("Cancelling the job; you pay only for the frames already done.")
+            return
+
+        def cancelled(job: JobDTO) -> None:
+            self._refresh_balance()
+            self.job_changed.emit(job)
+
+        self.ctx.executor.write(self.ctx.app.jobs.cancel, self.ctx.user, job_id,
+                                on_result=cancelled)
+
+    def _refresh_balance(self) -> None:
+        try:
+            self.ctx.session.refresh()
+        except Exception as exc:
+            self.ctx.errors.handle(exc)

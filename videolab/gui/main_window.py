@@ -1,0 +1,308 @@
+"""The main window: datasets on the left; videos, jobs, results and admin on the right."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QSplitter,
+    QStatusBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from videolab.domain.dto import DatasetDTO, JobDTO, UserDTO, VideoDTO
+from videolab.gui.context import GuiContext
+from videolab.gui.controllers.jobs import JobController
+from videolab.gui.controllers.uploads import UploadController
+from videolab.gui.errors import ErrorHandler
+from videolab.gui.models.datasets import local_files
+from videolab.gui.session import UserSession
+from videolab.gui.widgets import dialogs
+from videolab.gui.widgets.about import show_about
+from videolab.gui.widgets.admin_panel import AdminPanel
+from videolab.gui.widgets.brand import app_icon
+from videolab.gui.widgets.datasets_panel import DatasetsPanel
+from videolab.gui.widgets.jobs_panel import JobsPanel
+from videolab.gui.widgets.message_bar import MessageBar
+from videolab.gui.widgets.results_viewer import ResultsViewer
+from videolab.gui.widgets.run_dialog import RunDialog
+from videolab.gui.widgets.status import AccountBadge
+from videolab.gui.widgets.videos_panel import VideosPanel
+from videolab.gui.workers import Executor
+from videolab.inference.params import DetectionParams
+
+SPLITTERS = ("main-splitter", "videos-splitter", "jobs-splitter", "results-splitter",
+             "admin-splitter")
+
+
+def gui_settings(config_dir: Path) -> QSettings:
+    return QSettings(str(config_dir / "gui.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("VideoLab")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.errors = ErrorHandler(self)
+        self.executor = Executor(self)
+        self.executor.error_handler = self.errors.handle
+        self.ctx = GuiContext(session, self.executor, self.errors)
+        self.uploads = UploadController(self.ctx, self)
+        self.jobs = JobController(self.ctx, self)
+        self.last_params = DetectionParams()
+
+        self.message_bar = MessageBar()
+        self.datasets = DatasetsPanel(self.ctx)
+        self.videos = VideosPanel(self.ctx, self.uploads)
+        self.jobs_panel = JobsPanel(self.ctx, self.jobs)
+        self.results = ResultsViewer(self.ctx)
+        self.admin = AdminPanel(self.ctx)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.videos, "Videos")
+        self.tabs.addTab(self.jobs_panel, "Jobs")
+        self.tabs.addTab(self.results, "Results")
+        self.admin_index = self.tabs.addTab(self.admin, "Admin")
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 6, 6, 0)
+        rl.addWidget(self.message_bar)
+        rl.addWidget(self.tabs, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.datasets)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 980])
+        self.setCentralWidget(self.splitter)
+
+        self.badge = AccountBadge()
+        status = QStatusBar()
+        status.addPermanentWidget(self.badge)
+        self.setStatusBar(status)
+
+        self.errors.shown.connect(self._show_message)
+        session.user_changed.connect(self._user_changed)
+        self.datasets.selected.connect(self.videos.set_dataset)
+        self.datasets.files_dropped.connect(self.upload_files)
+        self.videos.run_requested.connect(self.open_run_dialog)
+        self.uploads.uploaded.connect(lambda _: self.datasets.reload())
+        self.jobs.submitted.connect(lambda _: self.tabs.setCurrentWidget(self.jobs_panel))
+        self.jobs.job_finished.connect(self._job_finished)
+        self.jobs_panel.open_results.connect(self.open_results)
+        self.admin.tags_changed.connect(self._tags_changed)
+        self._build_menus()
+        self._user_changed(session.user)
+        self.datasets.reload()
+        self.jobs_panel.reload()
+        self.resize(1280, 800)
+        self.restore_layout()
+
+    # -- menus and shortcuts -----------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&Upload videos…", self.videos.choose_files, "Ctrl+U",
+                     "Upload video files into the selected dataset")
+        file.addSeparator()
+        self._action(file, "Sign &out", self.sign_out, "Ctrl+Shift+L", "Sign out or switch user")
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        ds = bar.addMenu("&Dataset")
+        self._action(ds, "&New dataset…", self.datasets.create_dataset, "Ctrl+N")
+        ds.addAction(self.datasets.rename_action)
+        ds.addAction(self.datasets.tags_action)
+        ds.addAction(self.datasets.delete_action)
+        ds.addSeparator()
+        self._action(ds, "Show &trash", lambda: self.datasets.set_trash_mode(
+            not self.datasets.trash_mode), "Ctrl+Shift+T")
+        ds.addAction(self.datasets.restore_action)
+        det = bar.addMenu("De&tection")
+        self._action(det, "&Run detection…", self.run_selected, "Ctrl+R")
+        self._action(det, "&Cancel job", self.jobs_panel.cancel_selected, "Ctrl+.")
+        self._action(det, "Open &results", self.jobs_panel._open_selected, "Ctrl+O")
+        view = bar.addMenu("&View")
+        for i, name in enumerate(("Videos", "Jobs", "Results", "Admin")):
+            self._action(view, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
+                         f"Ctrl+{i + 1}")
+        view.addSeparator()
+        self._action(view, "&Find dataset", self.datasets.search.setFocus, QKeySequence.StandardKey.Find)
+        self._action(view, "Re&fresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        account = bar.addMenu("&Account")
+        self._action(account, "My credits &ledger…", self.show_my_ledger)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About VideoLab", lambda: show_about(self), "F1")
+
+    # -- state -------------------------------------------------------------------------------
+    def _user_changed(self, user: UserDTO) -> None:
+        self.badge.set_user(user)
+        self.setWindowTitle(f"VideoLab — {user.email}")
+        self.tabs.setTabVisible(self.admin_index, user.is_admin)
+        if user.is_admin and not self.admin.users.rowCount():
+            self.admin.reload()
+
+    def _show_message(self, level: str, text: str) -> None:
+        self.message_bar.show_message(level, text)
+        self.statusBar().showMessage(text, 10_000)
+
+    def refresh(self) -> None:
+        try:
+            self.session.refresh()
+        except Exception as exc:
+            self.errors.handle(exc)
+        self.datasets.load_tags()
+        self.datasets.reload()
+        self.videos.reload()
+        self.jobs_panel.reload()
+        if self.session.user.is_admin:
+            self.admin.reload()
+
+    def _tags_changed(self) -> None:
+        self.datasets.load_tags()
+        self.datasets.reload()
+
+    # -- uploads -----------------------------------------------------------------------------
+    def upload_files(self, dataset_id: uuid.UUID | None, paths: Sequence[str]) -> None:
+        if dataset_id is None:
+            current = self.datasets.current()
+            if current is None or current.is_deleted:
+                self.errors.notify("Select or create a dataset first; dropped videos go into it.",
+                                   "warning")
+                return
+            dataset_id = current.id
+        if not paths:
+            return
+        self.datasets.select(dataset_id)
+        self.tabs.setCurrentWidget(self.videos)
+        self.uploads.upload(dataset_id, list(paths))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = local_files(event.mimeData())
+        if not files:
+            return
+        event.acceptProposedAction()
+        self.upload_files(None, files)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def run_selected(self) -> None:
+        video = self.videos.current()
+        if video is None:
+            self.errors.notify("Select a video to run detection on.", "warning")
+            return
+        self.open_run_dialog(video)
+
+    def open_run_dialog(self, video: VideoDTO) -> RunDialog:
+        try:
+            user = self.session.refresh()
+        except Exception as exc:
+            self.errors.handle(exc)
+            user = self.session.user
+        dialog = RunDialog(video, user.tokens_milli, self, initial=self.last_params)
+        dialog.run.connect(self._run)
+        dialog.open()
+        self.run_dialog = dialog
+        return dialog
+
+    def _run(self, video: VideoDTO, params: DetectionParams) -> None:
+        self.last_params = params
+        self.jobs.submit(video.id, params)
+
+    def _job_finished(self, job: JobDTO) -> None:
+        if job.has_result and self.results.job is None:
+            self.results.open_job(job)
+
+    def open_results(self, job: JobDTO) -> None:
+        self.results.open_job(job)
+        self.tabs.setCurrentWidget(self.results)
+
+    # -- account -----------------------------------------------------------------------------
+    def show_my_ledger(self) -> None:
+        try:
+            user, entries = self.session.app.credits.ledger(self.session.user)
+        except Exception as exc:
+            self.errors.handle(exc)
+            return
+        self.ledger_dialog = dialogs.LedgerDialog(self, user, entries)
+        self.ledger_dialog.open()
+
+    def sign_out(self) -> None:
+        if self.executor.busy and not dialogs.confirm(
+            self, "Sign out", "Uploads or jobs are still running; signing out cancels them.",
+            action="Cancel them and sign out",
+        ):
+            return
+        self.sign_out_requested.emit()
+
+    # -- layout ------------------------------------------------------------------------------
+    def settings(self) -> QSettings:
+        return gui_settings(self.session.app.paths.config_dir)
+
+    def restore_layout(self) -> None:
+        s = self.settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        for name in SPLITTERS:
+            splitter = self.findChild(QSplitter, name)
+            value = s.value(f"splitters/{name}")
+            if splitter is not None and isinstance(value, QByteArray):
+                splitter.restoreState(value)
+        tab = s.value("window/tab")
+        if tab is not None:
+            self.tabs.setCurrentIndex(int(tab))
+
+    def save_layout(self) -> None:
+        s = self.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        for name in SPLITTERS:
+            splitter = self.findChild(QSplitter, name)
+            if splitter is not None:
+                s.setValue(f"splitters/{name}", splitter.saveState())
+        s.sync()
+
+    def shutdown(self) -> None:
+        """Cancel what runs and wait for it (a job stops within a second)."""
+        self.uploads.cancel_all()
+        self.results.stop()
+        self.results.close_reader()
+        self.executor.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,110 @@
+"""Detection jobs, with live progress for the ones running in this window."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from videolab.domain.dto import JobDTO
+from videolab.domain.enums import JobStatus
+from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
+from videolab.gui.models.roles import PROGRESS_ROLE, STATUS_ROLE
+from videolab.gui.models.table import CENTER, RIGHT, Column, DtoTableModel
+
+
+@dataclass(frozen=True)
+class LiveProgress:
+    done: int
+    total: int
+    fps: float
+
+
+def job_seconds(job: JobDTO) -> float | None:
+    if job.started_at is None:
+        return None
+    if job.finished_at is None:
+        return None
+    return (job.finished_at - job.started_at).total_seconds()
+
+
+def cost_text(job: JobDTO) -> str:
+    if job.status is JobStatus.COMPLETED or job.status.is_final:
+        return format_tokens(job.charged_milli)
+    return f"{format_tokens(job.cost_milli)} held"
+
+
+class JobTableModel(DtoTableModel[JobDTO]):
+    COL_STATUS, COL_PROGRESS, COL_FPS, COL_FRAMES = 1, 2, 3, 4
+
+    def __init__(self, parent: Any = None) -> None:
+        self.live: dict[uuid.UUID, LiveProgress] = {}
+        self.columns = (
+            Column("Video", lambda j: j.video_name,
+                   tooltip=lambda j: f"{j.video_name}\nmodel {j.params.get('model', '?')}"),
+            Column("Status", lambda j: j.status.value.capitalize(), align=CENTER,
+                   tooltip=lambda j: j.error or j.status.value),
+            Column("Progress", self._progress_text, sort=self._fraction, align=CENTER),
+            Column("FPS", self._fps_text, align=RIGHT),
+            Column("Frames", self._frames_text, sort=lambda j: j.frames_total, align=RIGHT),
+            Column("Cost", cost_text, sort=lambda j: j.charged_milli or j.cost_milli, align=RIGHT,
+                   tooltip=lambda j: f"estimated {format_tokens(j.cost_milli)}, "
+                                     f"charged {format_tokens(j.charged_milli)} tokens"),
+            Column("Carbon", lambda j: fmt.carbon(j.carbon_grams),
+                   sort=lambda j: j.carbon_grams or 0.0, align=RIGHT),
+            Column("Device", lambda j: " / ".join(x for x in (j.device, j.backend) if x),
+                   align=CENTER),
+            Column("Created", lambda j: fmt.date_time(j.created_at),
+                   sort=lambda j: fmt.timestamp(j.created_at), align=RIGHT),
+            Column("Took", lambda j: fmt.duration(job_seconds(j)),
+                   sort=lambda j: job_seconds(j) or 0.0, align=RIGHT),
+        )
+        super().__init__(parent)
+
+    def _done(self, job: JobDTO) -> int:
+        live = self.live.get(job.id)
+        if live is not None and not job.status.is_final:
+            return max(live.done, job.frames_processed)
+        return job.frames_processed
+
+    def _fraction(self, job: JobDTO) -> float | None:
+        if job.status is JobStatus.COMPLETED:
+            return 1.0
+        if job.frames_total <= 0:
+            return None
+        return min(1.0, self._done(job) / job.frames_total)
+
+    def _progress_text(self, job: JobDTO) -> str:
+        fraction = self._fraction(job)
+        return "" if fraction is None else f"{fraction * 100:.0f}%"
+
+    def _fps_text(self, job: JobDTO) -> str:
+        live = self.live.get(job.id)
+        if live is not None and live.fps > 0:
+            return f"{live.fps:.1f}"
+        seconds = job_seconds(job)
+        if seconds and job.frames_processed:
+            return f"{job.frames_processed / seconds:.1f}"
+        return ""
+
+    def _frames_text(self, job: JobDTO) -> str:
+        return f"{self._done(job):,} / {job.frames_total:,}"
+
+    def extra_data(self, row: JobDTO, column: int, role: int) -> Any:
+        if role == PROGRESS_ROLE:
+            return self._fraction(row)
+        if role == STATUS_ROLE:
+            return row.status
+        return None
+
+    def set_live(self, job_id: uuid.UUID, progress: LiveProgress) -> None:
+        self.live[job_id] = progress
+        i = self.row_of(job_id)
+        if i >= 0:
+            self._changed(i, self.COL_PROGRESS, self.COL_FRAMES)
+
+    def clear_live(self, job_id: uuid.UUID) -> None:
+        self.live.pop(job_id, None)

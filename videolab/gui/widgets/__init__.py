@@ -1,0 +1,1 @@
+"""Widgets of the main window: panels, dialogs, delegates, and the results viewer."""

@@ -1,0 +1,204 @@
+"""Administration: accounts (add, role, recharge, ledger) and the shared tag list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from videolab.domain.dto import TagDTO, UserDTO
+from videolab.domain.enums import Role
+from videolab.domain.money import format_tokens
+from videolab.gui.context import GuiContext
+from videolab.gui.models.admin import TagTableModel, UserTableModel
+from videolab.gui.models.roles import DTO_ROLE
+from videolab.gui.widgets import dialogs, look
+from videolab.gui.widgets.videos_panel import table
+
+
+class AdminPanel(QWidget):
+    tags_changed = Signal()
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.users = UserTableModel(self)
+        self.tags = TagTableModel(self)
+
+        users_title = QLabel("Accounts")
+        look.heading(users_title, 1.3)
+        self.add_user_button = QPushButton("+ Add account…")
+        self.add_user_button.clicked.connect(self.add_user)
+        self.role_button = QPushButton("Role ▾")
+        self.role_button.setToolTip("Make the selected account a user or an administrator")
+        role_menu = QMenu(self.role_button)
+        for role in Role:
+            role_menu.addAction(role.value.capitalize(), lambda r=role: self.set_role(r))
+        self.role_button.setMenu(role_menu)
+        self.recharge_button = QPushButton("Recharge…")
+        self.recharge_button.clicked.connect(self.recharge)
+        self.ledger_button = QPushButton("Ledger…")
+        self.ledger_button.clicked.connect(self.show_ledger)
+        uh = QHBoxLayout()
+        uh.addWidget(users_title, 1)
+        for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button):
+            uh.addWidget(b)
+        self.user_view = table(self.users)
+        self.user_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.user_view.verticalHeader().setDefaultSectionSize(30)
+        self.user_view.doubleClicked.connect(lambda _: self.show_ledger())
+        self.user_view.selectionModel().currentRowChanged.connect(lambda *_: self._selection())
+
+        tags_title = QLabel("Tags")
+        look.heading(tags_title, 1.3)
+        self.add_tag_button = QPushButton("+ Add…")
+        self.add_tag_button.clicked.connect(self.add_tag)
+        self.rename_tag_button = QPushButton("Rename…")
+        self.rename_tag_button.clicked.connect(self.rename_tag)
+        self.delete_tag_button = QPushButton("Delete")
+        self.delete_tag_button.clicked.connect(self.delete_tag)
+        th = QHBoxLayout()
+        th.addWidget(tags_title, 1)
+        for b in (self.add_tag_button, self.rename_tag_button, self.delete_tag_button):
+            th.addWidget(b)
+        self.tag_view = table(self.tags)
+        self.tag_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tag_view.verticalHeader().setDefaultSectionSize(30)
+        self.tag_view.selectionModel().currentRowChanged.connect(lambda *_: self._selection())
+
+        users_box = QWidget()
+        ul = QVBoxLayout(users_box)
+        ul.setContentsMargins(0, 0, 6, 0)
+        ul.addLayout(uh)
+        ul.addWidget(self.user_view)
+        tags_box = QWidget()
+        tl = QVBoxLayout(tags_box)
+        tl.setContentsMargins(6, 0, 0, 0)
+        tl.addLayout(th)
+        tl.addWidget(self.tag_view)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("admin-splitter")
+        self.splitter.addWidget(users_box)
+        self.splitter.addWidget(tags_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addWidget(self.splitter)
+        self._selection()
+
+    def reload(self) -> None:
+        try:
+            self.users.set_rows(self.ctx.app.users.list(self.ctx.user))
+            self.tags.set_rows(self.ctx.app.tags.list(self.ctx.user))
+        except Exception as exc:
+            self.ctx.errors.handle(exc, "Loading accounts")
+        self._selection()
+
+    def current_user(self) -> UserDTO | None:
+        idx = self.user_view.currentIndex()
+        dto = idx.data(DTO_ROLE) if idx.isValid() else None
+        return dto if isinstance(dto, UserDTO) else None
+
+    def current_tag(self) -> TagDTO | None:
+        idx = self.tag_view.currentIndex()
+        dto = idx.data(DTO_ROLE) if idx.isValid() else None
+        return dto if isinstance(dto, TagDTO) else None
+
+    def _selection(self) -> None:
+        has_user = self.current_user() is not None
+        for b in (self.role_button, self.recharge_button, self.ledger_button):
+            b.setEnabled(has_user)
+        has_tag = self.current_tag() is not None
+        self.rename_tag_button.setEnabled(has_tag)
+        self.delete_tag_button.setEnabled(has_tag)
+
+    def _write(self, fn, *args, done: str = "", tags: bool = False) -> None:  # type: ignore[no-untyped-def]
+        def finished(_: object) -> None:
+            self.reload()
+            if done:
+                self.ctx.notify(done, "success")
+            if tags:
+                self.tags_changed.emit()
+            try:
+                self.ctx.session.refresh()  # an admin may have recharged themselves
+            except Exception as exc:
+                self.ctx.errors.handle(exc)
+
+        self.ctx.executor.write(fn, self.ctx.user, *args, on_result=finished)
+
+    # -- accounts ----------------------------------------------------------------------------
+    def add_user(self) -> None:
+        dialog = dialogs.AddUserDialog(self)
+        dialog.accepted.connect(lambda: self._write(
+            self.ctx.app.users.create, dialog.email.text().strip(), dialog.password.text(),
+            dialog.role.currentText(), dialog.tokens_milli(),
+            done=f"Account {dialog.email.text().strip()} added."))
+        dialog.open()
+        self.dialog = dialog
+
+    def set_role(self, role: Role) -> None:
+        user = self.current_user()
+        if user is not None and user.role != role:
+            self._write(self.ctx.app.users.set_role, user.email, role,
+                        done=f"{user.email} is now {role.value}.")
+
+    def recharge(self) -> None:
+        user = self.current_user()
+        if user is None:
+            return
+        dialog = dialogs.RechargeDialog(self, user)
+        dialog.accepted.connect(lambda: self._write(
+            self.ctx.app.credits.recharge, user.email, dialog.milli(), dialog.note.text().strip(),
+            done=f"Added {format_tokens(dialog.milli())} tokens to {user.email}."))
+        dialog.open()
+        self.dialog = dialog
+
+    def show_ledger(self) -> None:
+        user = self.current_user()
+        if user is None:
+            return
+        try:
+            target, entries = self.ctx.app.credits.ledger(self.ctx.user, user.email)
+        except Exception as exc:
+            self.ctx.errors.handle(exc)
+            return
+        dialog = dialogs.LedgerDialog(self, target, entries)
+        dialog.open()
+        self.dialog = dialog
+
+    # -- tags --------------------------------------------------------------------------------
+    def add_tag(self) -> None:
+        dialog = dialogs.TextDialog(self, "Add tag", "Name", "", "Add")
+        dialog.accepted.connect(lambda: self._write(
+            self.ctx.app.tags.add, dialog.value(), done=f"Tag '{dialog.value()}' added.", tags=True))
+        dialog.open()
+        self.dialog = dialog
+
+    def rename_tag(self) -> None:
+        tag = self.current_tag()
+        if tag is None:
+            return
+        dialog = dialogs.TextDialog(self, "Rename tag", "New name", tag.name, "Rename")
+        dialog.accepted.connect(lambda: self._write(
+            self.ctx.app.tags.rename, tag.id, dialog.value(), done="Tag renamed.", tags=True))
+        dialog.open()
+        self.dialog = dialog
+
+    def delete_tag(self) -> None:
+        tag = self.current_tag()
+        if tag is None:
+            return
+        if dialogs.confirm(self, "Delete tag",
+                           f"Delete the tag '{tag.name}'? It is removed from the "
+                           f"{tag.dataset_count} dataset(s) that carry it.", action="Delete"):
+            self._write(self.ctx.app.tags.delete, tag.id, done=f"Tag '{tag.name}' deleted.",
+                        tags=True)

@@ -1,0 +1,282 @@
+"""The datasets panel: search, tag filter, the list with tag chips, and the trash."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from videolab.domain.dto import DatasetDTO
+from videolab.gui.context import GuiContext
+from videolab.gui.models.datasets import DatasetListModel
+from videolab.gui.models.roles import DTO_ROLE
+from videolab.gui.widgets import dialogs, look
+from videolab.gui.widgets.delegates import DatasetDelegate
+
+ALL_TAGS = "All tags"
+
+
+class DatasetsPanel(QWidget):
+    selected = Signal(object)  # DatasetDTO | None
+    files_dropped = Signal(object, list)  # dataset id, paths
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.trash_mode = False
+        self.model = DatasetListModel(self)
+        self.model.files_dropped.connect(self.files_dropped)
+
+        title = QLabel("Datasets")
+        look.heading(title, 1.3)
+        self.new_button = QToolButton()
+        self.new_button.setText("+ New")
+        self.new_button.setToolTip("New dataset (Ctrl+N)")
+        self.new_button.clicked.connect(self.create_dataset)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.reload)
+        self.tag_filter = QComboBox()
+        self.tag_filter.setToolTip("Show only datasets with this tag")
+        self.tag_filter.currentIndexChanged.connect(self.reload)
+
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(DatasetDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setUniformItemSizes(True)
+        self.view.setSpacing(2)
+        self.view.setAcceptDrops(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.view.setDropIndicatorShown(True)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._emit_selected())
+        self.view.doubleClicked.connect(lambda _: self.rename_dataset())
+
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet(f"color: {look.muted().name()}; padding: 24px;")
+
+        self.live_button = QPushButton("Datasets")
+        self.trash_button = QPushButton("Trash")
+        group = QButtonGroup(self)
+        for i, b in enumerate((self.live_button, self.trash_button)):
+            b.setCheckable(True)
+            b.setFlat(False)
+            group.addButton(b, i)
+        self.live_button.setChecked(True)
+        group.idClicked.connect(lambda i: self.set_trash_mode(i == 1))
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.setToolTip("Bring the selected dataset back from the trash")
+        self.restore_button.clicked.connect(self.restore_dataset)
+        self.restore_button.hide()
+
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.new_button)
+        toggles = QHBoxLayout()
+        toggles.setSpacing(0)
+        toggles.addWidget(self.live_button)
+        toggles.addWidget(self.trash_button)
+        toggles.addStretch(1)
+        toggles.addWidget(self.restore_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 6, 10)
+        layout.addLayout(head)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tag_filter)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(toggles)
+
+        self.rename_action = QAction("Rename…", self)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.rename_action.triggered.connect(self.rename_dataset)
+        self.tags_action = QAction("Edit tags…", self)
+        self.tags_action.triggered.connect(self.edit_tags)
+        self.delete_action = QAction("Move to trash", self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.triggered.connect(self.delete_dataset)
+        self.restore_action = QAction("Restore", self)
+        self.restore_action.triggered.connect(self.restore_dataset)
+        for action in (self.rename_action, self.delete_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+        self.load_tags()
+
+    # -- data --------------------------------------------------------------------------------
+    def load_tags(self) -> None:
+        current = self.tag_filter.currentText()
+        try:
+            names = [t.name for t in self.ctx.app.tags.list(self.ctx.user)]
+        except Exception as exc:
+            self.ctx.errors.handle(exc, "Loading tags")
+            names = []
+        self.tag_filter.blockSignals(True)
+        self.tag_filter.clear()
+        self.tag_filter.addItem(ALL_TAGS)
+        self.tag_filter.addItems(names)
+        index = self.tag_filter.findText(current)
+        self.tag_filter.setCurrentIndex(max(0, index))
+        self.tag_filter.blockSignals(False)
+        self.all_tags = names
+
+    def reload(self) -> None:
+        tag = self.tag_filter.currentText()
+        try:
+            rows = self.ctx.app.datasets.list(
+                self.ctx.user,
+                tag=None if tag in ("", ALL_TAGS) else tag,
+                search=self.search.text().strip() or None,
+                deleted=self.trash_mode,
+            )
+        except Exception as exc:
+            self.ctx.errors.handle(exc, "Loading datasets")
+            return
+        before = self.current()
+        self.model.set_rows(rows)
+        if before is not None and self.model.row_of(before.id) >= 0:
+            self.select(before.id)
+        elif rows and self.current() is None:
+            self.select(rows[0].id)
+        self._update_empty()
+        self._emit_selected()
+
+    def _update_empty(self) -> None:
+        empty = self.model.rowCount() == 0
+        if self.trash_mode:
+            self.empty.setText("The trash is empty.")
+        elif self.search.text() or self.tag_filter.currentIndex() > 0:
+            self.empty.setText("No dataset matches.")
+        else:
+            self.empty.setText("No datasets yet.\nCreate one with + New, then drop videos on it.")
+        self.empty.setVisible(empty)
+        self.view.setVisible(not empty)
+
+    def current(self) -> DatasetDTO | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        dto = index.data(DTO_ROLE)
+        return dto if isinstance(dto, DatasetDTO) else None
+
+    def select(self, dataset_id: uuid.UUID) -> None:
+        row = self.model.row_of(dataset_id)
+        if row >= 0:
+            self.view.selectionModel().setCurrentIndex(
+                self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+    def _emit_selected(self) -> None:
+        ds = self.current()
+        self.restore_button.setEnabled(ds is not None)
+        self.selected.emit(ds)
+
+    def set_trash_mode(self, trash: bool) -> None:
+        if trash == self.trash_mode:
+            return
+        self.trash_mode = trash
+        self.trash_button.setChecked(trash)
+        self.live_button.setChecked(not trash)
+        self.restore_button.setVisible(trash)
+        self.new_button.setEnabled(not trash)
+        self.view.selectionModel().clearCurrentIndex()
+        self.model.set_rows([])
+        self.reload()
+
+    # -- actions -----------------------------------------------------------------------------
+    def _write(self, fn, *args, done: str = "", select: bool = False) -> None:  # type: ignore[no-untyped-def]
+        def finished(result: object) -> None:
+            self.reload()
+            if select and isinstance(result, DatasetDTO):
+                self.select(result.id)
+            if done:
+                self.ctx.notify(done, "success")
+
+        self.ctx.executor.write(fn, self.ctx.user, *args, on_result=finished)
+
+    def create_dataset(self) -> None:
+        if self.trash_mode:
+            self.set_trash_mode(False)
+        dialog = dialogs.DatasetDialog(self, self.all_tags)
+        dialog.accepted.connect(lambda: self.create(dialog.name(), dialog.tags()))
+        dialog.open()
+        self.dialog = dialog
+
+    def create(self, name: str, tags: list[str]) -> None:
+        self._write(self.ctx.app.datasets.create, name, tags, done=f"Dataset '{name}' created.",
+                    select=True)
+
+    def rename_dataset(self) -> None:
+        ds = self.current()
+        if ds is None or self.trash_mode:
+            return
+        dialog = dialogs.TextDialog(self, "Rename dataset", "New name", ds.name, "Rename")
+        dialog.accepted.connect(
+            lambda: self._write(self.ctx.app.datasets.rename, ds.id, dialog.value(),
+                                done="Dataset renamed.")
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    def edit_tags(self) -> None:
+        ds = self.current()
+        if ds is None or self.trash_mode:
+            return
+        dialog = dialogs.DatasetDialog(self, self.all_tags, name=ds.name, tags=ds.tags,
+                                       title="Edit tags", ok_text="Save", edit_name=False)
+        dialog.accepted.connect(
+            lambda: self._write(self.ctx.app.datasets.set_tags, ds.id, dialog.tags(),
+                                done="Tags saved.")
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    def delete_dataset(self) -> None:
+        ds = self.current()
+        if ds is None or self.trash_mode:
+            return
+        text = (f"Move '{ds.name}' and its {ds.video_count} video(s) to the trash?\n"
+                "You can restore it from the trash later.")
+        if dialogs.confirm(self, "Move to trash", text, action="Move to trash"):
+            self._write(self.ctx.app.datasets.delete, ds.id,
+                        done=f"'{ds.name}' moved to the trash.")
+
+    def restore_dataset(self) -> None:
+        ds = self.current()
+        if ds is None or not self.trash_mode:
+            return
+        self._write(self.ctx.app.datasets.restore, ds.id, done=f"'{ds.name}' restored.")
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if self.current() is None:
+            return
+        menu = QMenu(self)
+        if self.trash_mode:
+            menu.addAction(self.restore_action)
+        else:
+            menu.addAction(self.rename_action)
+            menu.addAction(self.tags_action)
+            menu.addSeparator()
+            menu.addAction(self.delete_action)
+        menu.popup(self.view.viewport().mapToGlobal(pos))

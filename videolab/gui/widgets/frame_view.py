@@ -1,0 +1,116 @@
+"""A video frame scaled to fit, with detection boxes and labels painted over it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from videolab.gui.widgets import look
+
+
+class FrameView(QWidget):
+    def __init__(self, parent: QWidget | None = None, *, placeholder: str = "No frame") -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.detections: list[dict[str, Any]] = []
+        self.show_boxes = True
+        self.show_labels = True
+        self.highlight: int | None = None
+        self.placeholder = placeholder
+        self.caption = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(240, 160)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 360)
+
+    def set_image(self, image: QImage | None, detections: Sequence[dict[str, Any]] = ()) -> None:
+        self.image = image
+        self.detections = list(detections)
+        self.highlight = None
+        self.update()
+
+    def set_jpeg(self, jpeg: bytes) -> bool:
+        image = QImage.fromData(jpeg)
+        if image.isNull():
+            return False
+        self.set_image(image)
+        return True
+
+    def set_overlay(self, *, boxes: bool | None = None, labels: bool | None = None) -> None:
+        if boxes is not None:
+            self.show_boxes = boxes
+        if labels is not None:
+            self.show_labels = labels
+        self.update()
+
+    def set_highlight(self, row: int | None) -> None:
+        self.highlight = row
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        if self.image is None or self.image.isNull():
+            return QRectF()
+        area = QRectF(self.rect()).adjusted(4, 4, -4, -4)
+        iw, ih = self.image.width(), self.image.height()
+        scale = min(area.width() / iw, area.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF(area.center().x() - w / 2, area.center().y() - h / 2, w, h)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        bg = self.palette().color(QPalette.ColorRole.Base).darker(108 if not look.is_dark() else 70)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(QRectF(self.rect()), 8, 8)
+        if self.image is None or self.image.isNull():
+            painter.setPen(look.muted())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            return
+        target = self.image_rect()
+        painter.drawImage(target, self.image)
+        if self.show_boxes:
+            self._paint_boxes(painter, target)
+        if self.caption:
+            fm = QFontMetrics(self.font())
+            w = fm.horizontalAdvance(self.caption) + 16
+            r = QRectF(target.left() + 8, target.bottom() - fm.height() - 14, w, fm.height() + 6)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 0, 0, 150))
+            painter.drawRoundedRect(r, 4, 4)
+            painter.setPen(QColor("white"))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self.caption)
+
+    def _paint_boxes(self, painter: QPainter, target: QRectF) -> None:
+        assert self.image is not None
+        sx = target.width() / self.image.width()
+        sy = target.height() / self.image.height()
+        fm = QFontMetrics(self.font())
+        for row, det in enumerate(self.detections):
+            box = det.get("box_xyxy") or (0, 0, 0, 0)
+            x1, y1, x2, y2 = (float(v) for v in box)
+            rect = QRectF(target.left() + x1 * sx, target.top() + y1 * sy,
+                          (x2 - x1) * sx, (y2 - y1) * sy)
+            colour = look.class_colour(int(det.get("class_id", 0)))
+            width = 3.5 if row == self.highlight else 2.0
+            painter.setPen(QPen(colour, width))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect)
+            if not self.show_labels:
+                continue
+            text = f"{det.get('class_name', det.get('class_id'))} {float(det.get('confidence', 0)):.2f}"
+            w = fm.horizontalAdvance(text) + 8
+            h = fm.height() + 2
+            label = QRectF(rect.left() - 1, rect.top() - h if rect.top() - h > target.top()
+                           else rect.top(), w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRect(label)
+            painter.setPen(QColor("black"))
+            painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)

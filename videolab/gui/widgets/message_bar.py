@@ -1,0 +1,72 @@
+"""A non-modal banner above the content (errors stay until closed; notices fade after a while).
+
+Modal message boxes block tests and interrupt work; a banner says the same and lets the person
+carry on.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+
+from videolab.gui.widgets import look
+
+LEVEL_HUES = {"error": 0, "warning": 38, "info": 210, "success": 140}
+NOTICE_MS = 8000
+
+
+class MessageBar(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MessageBar")
+        self.level = "info"
+        self._icon = QLabel()
+        self._label = QLabel()
+        self._label.setWordWrap(True)
+        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setAutoRaise(True)
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 6, 6)
+        layout.addWidget(self._icon)
+        layout.addWidget(self._label, 1)
+        layout.addWidget(close)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def show_message(self, level: str, text: str) -> None:
+        self.level = level
+        self._label.setText(text)
+        bg, fg = look.hue_colours(LEVEL_HUES.get(level, 210), saturation=170)
+        border = QColor(fg)
+        border.setAlpha(90)
+        self.setStyleSheet(
+            f"#MessageBar {{ background: {bg.name()}; border: 1px solid {border.name(QColor.NameFormat.HexArgb)};"
+            f" border-radius: 6px; }} #MessageBar QLabel {{ color: {fg.name()}; }}"
+            f" #MessageBar QToolButton {{ color: {fg.name()}; border: none; }}"
+        )
+        icons = {
+            "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+            "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+            "success": QStyle.StandardPixmap.SP_DialogApplyButton,
+        }
+        icon = self.style().standardIcon(icons.get(level, QStyle.StandardPixmap.SP_MessageBoxInformation))
+        self._icon.setPixmap(icon.pixmap(18, 18))
+        self.show()
+        if level in ("info", "success"):
+            self._timer.start(NOTICE_MS)
+        else:
+            self._timer.stop()
+
+    def palette_changed(self, _: QPalette) -> None:
+        if self.isVisible():
+            self.show_message(self.level, self.text())
