@@ -385,12 +385,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def quiet_decoder_logs() -> None:
+    """Keep FFmpeg's and OpenCV's own complaints off stderr, where a refused file must get
+    exactly one clear line ("moov atom not found" and a WARN would come before it)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET; read at first use
+    import cv2  # already loaded by the services; imported here only to set its log level
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        quiet_decoder_logs()
     try:
         with VideoLab.open(args.db) as app:
             code: int = args.handler(app, args)

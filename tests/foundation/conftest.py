@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import pytest
 from sqlalchemy import func, select
 
@@ -104,10 +105,15 @@ def run_cli(
         else:
             monkeypatch.setenv("VIDEOLAB_PASSWORD", password)
         capsys.readouterr()
+        # main() quiets OpenCV/FFmpeg logging for the process; keep that out of other tests.
+        monkeypatch.setenv("OPENCV_FFMPEG_LOGLEVEL", os.environ.get("OPENCV_FFMPEG_LOGLEVEL", "-8"))
+        level = cv2.utils.logging.getLogLevel()
         try:
             code = cli.main([*argv, *args])
         except SystemExit as exc:  # argparse usage errors
             code = int(exc.code or 0)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 
