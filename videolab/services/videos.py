@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +40,9 @@ class _Probed:
     path: Path
     name: str
     size: int
-    mtime_ns: int
+    identity: tuple[int, ...]
     info: VideoInfo
+    thumbnail: bytes | None = None
 
 
 def display_name(path: Path) -> str:
@@ -49,12 +50,51 @@ def display_name(path: Path) -> str:
     return os.fsencode(path.name).decode("utf-8", errors="replace")
 
 
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What changes when a file is replaced, resized or rewritten. The change time (ctime)
+    moves on any write and cannot be set back, unlike the modification time."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@contextlib.contextmanager
+def _decodable(path: Path) -> Iterator[Path]:
+    """``path`` as OpenCV can open it. OpenCV takes the name as UTF-8 text and crashes the
+    process on a name whose bytes are not UTF-8 (legal on Linux); such a file is decoded
+    through a link with a readable name in a private temporary folder."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        yield path
+        return
+    name = display_name(path)
+    if len(name.encode("utf-8")) > 200:
+        name = "video" + "".join(c for c in path.suffix[:8] if c.isascii() and c.isprintable())
+    with tempfile.TemporaryDirectory(prefix="videolab-") as tmp:
+        alias = Path(tmp) / name
+        try:
+            os.symlink(os.path.abspath(path), alias)
+        except OSError:
+            raise InvalidInput(
+                f"{name}: this file name cannot be read; rename the file and try again."
+            ) from None
+        yield alias
+
+
 class VideoService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
     # -- upload ------------------------------------------------------------------------------
-    def _probe(self, path: Path, name: str | None, cancel: threading.Event | None) -> _Probed:
+    def _probe(
+        self,
+        path: Path,
+        name: str | None,
+        cancel: threading.Event | None,
+        *,
+        thumbnail: bool = False,
+    ) -> _Probed:
         path = Path(path)
         shown = display_name(path)
         try:
@@ -68,10 +108,12 @@ class VideoService:
         if stat.st_size == 0:
             raise InvalidInput(f"{shown}: the file is empty.")
         clean = clean_name(name or shown, what="video", max_length=MAX_VIDEO_NAME)
-        info = probe_video(path, cancel=cancel)
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("Upload cancelled.")
-        return _Probed(path, clean, stat.st_size, stat.st_mtime_ns, info)
+        with _decodable(path) as readable:
+            info = probe_video(readable, cancel=cancel)
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Upload cancelled.")
+            thumb = _safe_thumbnail(readable) if thumbnail else None
+        return _Probed(path, clean, stat.st_size, _identity(stat), info, thumb)
 
     def estimate(
         self,
@@ -111,7 +153,7 @@ class VideoService:
         with self.ctx.db.read() as s:
             owned_dataset(s, actor, dataset_id)
             balance = acting_user(s, actor).tokens
-        probed = self._probe(path, name, cancel)
+        probed = self._probe(path, name, cancel, thumbnail=True)
         cost = upload_cost(probed.info.frame_count)
         if cost > balance:
             raise InsufficientCredits(
@@ -120,7 +162,6 @@ class VideoService:
                 needed_milli=cost,
                 available_milli=balance,
             )
-        thumbnail = _safe_thumbnail(probed.path)
         if progress is not None:
             progress(0, probed.size, "store")
 
@@ -148,7 +189,7 @@ class VideoService:
                     duration_s=probed.info.duration_s,
                     size_bytes=probed.size,
                     sha256="",
-                    thumbnail=thumbnail,
+                    thumbnail=probed.thumbnail,
                     cost=cost,
                 )
             )
@@ -160,7 +201,7 @@ class VideoService:
                 raise InvalidInput(
                     f"{probed.name}: the file disappeared during the upload."
                 ) from None
-            if stored.size != probed.size or after.st_mtime_ns != probed.mtime_ns:
+            if stored.size != probed.size or _identity(after) != probed.identity:
                 raise InvalidInput(
                     f"{probed.name}: the file changed during the upload; nothing was stored."
                 )
