@@ -1,0 +1,180 @@
+"""Schema through Alembic, SQLite settings on every connection, and write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from videolab.db.engine import Database
+from videolab.db.migrate import current_revision, head_revision, upgrade_to_head
+from videolab.db.models import Base, Dataset, User, Video, VideoChunk
+from videolab.inference.synthetic import SyntheticVideo
+from videolab.services.app import VideoLab
+from videolab.settings import AppPaths
+
+EXPECTED_TABLES = {
+    "users", "tags", "dataset_tags", "datasets", "videos", "video_chunks", "inference_jobs",
+    "results", "result_chunks", "credit_ledger", "auth_tokens", "alembic_version",
+}
+
+
+def schema_of(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "select type, name, coalesce(sql, '') from sqlite_master order by type, name"
+        ).fetchall()
+
+
+def test_init_on_an_empty_file_creates_the_schema_at_head_and_again_is_a_no_op(
+    tmp_path: Path, run_cli, tmp_home: AppPaths
+) -> None:
+    db_file = tmp_path / "empty.db"
+    db_file.touch()  # an empty file is an empty SQLite database
+
+    first = run_cli("init", db=db_file)
+    assert first.code == 0, first.err
+    assert first.json()["schema"] == "current"
+    schema = schema_of(db_file)
+    assert {name for kind, name, _ in schema if kind == "table"} == EXPECTED_TABLES
+    db = Database(f"sqlite:///{db_file}")
+    try:
+        assert current_revision(db) == head_revision(db) is not None
+    finally:
+        db.dispose()
+
+    second = run_cli("init", db=db_file)
+    assert second.code == 0, second.err
+    assert schema_of(db_file) == schema
+    with sqlite3.connect(db_file) as conn:
+        assert conn.execute("select count(*) from alembic_version").fetchone() == (1,)
+
+
+def test_upgrade_keeps_data_and_models_match_the_migrations(app: VideoLab) -> None:
+    before = current_revision(app.db)
+    upgrade_to_head(app.db)  # already at head: nothing to do, nothing lost
+    assert current_revision(app.db) == before
+    with app.db.read() as s:
+        assert s.scalar(select(User.id).limit(1)) is not None
+    with app.db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_every_connection_has_foreign_keys_wal_and_full_sync(app: VideoLab) -> None:
+    seen: list[tuple[int, str, int, int]] = []
+    lock = threading.Lock()
+
+    def read_pragmas(write: bool) -> None:
+        with app.db.write() if write else app.db.read() as s:
+            row = (
+                s.execute(text("PRAGMA foreign_keys")).scalar_one(),
+                s.execute(text("PRAGMA journal_mode")).scalar_one(),
+                s.execute(text("PRAGMA synchronous")).scalar_one(),
+                s.execute(text("PRAGMA busy_timeout")).scalar_one(),
+            )
+        with lock:
+            seen.append(row)
+
+    threads = [threading.Thread(target=read_pragmas, args=(i % 2 == 0,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    read_pragmas(False)
+    assert len(seen) == 7
+    for foreign_keys, journal, synchronous, busy in seen:
+        assert foreign_keys == 1
+        assert journal.lower() == "wal"
+        assert synchronous == 2  # FULL
+        assert busy >= 1000
+
+
+def test_foreign_keys_and_checks_are_enforced_by_the_database(app: VideoLab, demo) -> None:
+    with pytest.raises(IntegrityError), app.db.write() as s:
+        s.add(Dataset(user_id=uuid.uuid4(), name="orphan"))
+    with pytest.raises(IntegrityError), app.db.write() as s:
+        s.execute(update(User).where(User.id == demo.bob.id).values(tokens=-1))
+    assert app.credits.balance(demo.bob) == 50_000
+
+
+def test_deleting_a_user_cascades_to_datasets_videos_and_chunks(
+    app: VideoLab, demo, clip: SyntheticVideo, counts
+) -> None:
+    ds = app.datasets.create(demo.bob, "cascade")
+    video = app.videos.upload(demo.bob, ds.id, clip.path)
+    with app.db.write() as s:
+        s.execute(text("DELETE FROM users WHERE id = :id"), {"id": demo.bob.id.hex})
+    with app.db.read() as s:
+        assert s.get(Dataset, ds.id) is None
+        assert s.get(Video, video.id) is None
+        assert s.scalar(select(VideoChunk.seq).where(VideoChunk.video_id == video.id)) is None
+
+
+@contextmanager
+def impatient_connection(app: VideoLab) -> Iterator[Any]:
+    """A second raw connection to the same file that gives up at once when the file is locked.
+
+    It goes through the app's own SQLite library: two copies of SQLite in one process (the
+    stdlib's and pysqlite3's) do not see each other's POSIX locks.
+    """
+    other = Database(app.db.url)
+    raw = other.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA busy_timeout=0")
+        yield raw.driver_connection
+    finally:
+        raw.invalidate()
+        other.dispose()
+
+
+def test_write_units_of_work_take_the_write_lock_at_begin(app: VideoLab) -> None:
+    """BEGIN IMMEDIATE: a second writer waits at BEGIN instead of failing half way through."""
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_write() -> None:
+        with app.db.write() as s:
+            s.execute(select(1))  # a read-only statement: only BEGIN IMMEDIATE takes the lock
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_write)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with impatient_connection(app) as other:
+            with pytest.raises(Exception, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.execute("BEGIN")  # readers still read under WAL
+            assert other.execute("select count(*) from users").fetchone() == (3,)
+            other.execute("ROLLBACK")
+        with app.db.read() as s:  # and so do VideoLab's own read units of work
+            assert s.scalar(select(User.email).where(User.email == "bob@example.com"))
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_read_units_of_work_do_not_take_the_write_lock(app: VideoLab) -> None:
+    with app.db.read() as s:
+        s.execute(select(1)).all()
+        with impatient_connection(app) as other:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+
+
+def test_schema_tables_listed_by_sqlalchemy(app: VideoLab) -> None:
+    assert set(inspect(app.db.engine).get_table_names()) == EXPECTED_TABLES
+    indexes = {ix["name"]: ix for ix in inspect(app.db.engine).get_indexes("datasets")}
+    assert indexes["uq_datasets_user_name_live"]["unique"]
