@@ -198,6 +198,8 @@ class VideosPanel(QWidget):
             self.ctx.errors.handle(exc, "Loading videos")
             return
         self.model.set_rows(sorted(rows, key=lambda v: v.created_at, reverse=True))
+        if rows and self.current() is None:
+            self.select(self.model.dto(0).id)
         self._update_stack()
 
     def _update_stack(self) -> None:

@@ -1,0 +1,38 @@
+"""Helpers shared by the GUI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from videolab.gui.main_window import MainWindow
+
+
+def wait_idle(qtbot, window: MainWindow, timeout: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not window.executor.busy, timeout=timeout)
+
+
+def copy_clip(src: Path, dst_dir: Path, name: str) -> Path:
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    target = dst_dir / name
+    target.write_bytes(Path(src).read_bytes())
+    return target
+
+
+def drop_files(target: QWidget, paths: list[Path], pos: QPoint | None = None) -> QDropEvent:
+    """Deliver a real QDropEvent carrying file URLs, as a file manager would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    where = pos if pos is not None else target.rect().center()
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(where, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, move)
+    event = QDropEvent(where.toPointF(), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, event)
+    return event

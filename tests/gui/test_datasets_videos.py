@@ -1,0 +1,183 @@
+"""Datasets panel and uploads, driven through the real widgets."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from gui_helpers import copy_clip, drop_files, wait_idle
+from PySide6.QtCore import QMimeData, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from videolab.domain.money import format_tokens
+from videolab.gui.controllers.uploads import DONE, FAILED
+from videolab.gui.main_window import MainWindow
+from videolab.services.app import VideoLab
+
+
+def create_dataset(qtbot, window: MainWindow, name: str, tags=("demo",)) -> None:  # type: ignore[no-untyped-def]
+    panel = window.datasets
+    panel.create_dataset()
+    dialog = panel.dialog
+    dialog.name_edit.setText(name)
+    dialog.set_tags(list(tags))
+    dialog.accept()
+    wait_idle(qtbot, window)
+
+
+def test_create_rename_tags_trash_and_restore(qtbot, window: MainWindow, confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    panel = window.datasets
+    create_dataset(qtbot, window, "Birds", ("wildlife",))
+    assert [d.name for d in panel.model.rows()] == ["Birds", "Moving shapes"] or \
+        "Birds" in [d.name for d in panel.model.rows()]
+    assert panel.current().name == "Birds"
+    assert panel.current().tags == ("wildlife",)
+    assert window.videos.title.text() == "Birds"
+
+    # duplicate name: the service's message appears in the window
+    create_dataset(qtbot, window, "Birds")
+    assert window.message_bar.isVisible()
+    assert "already have a dataset named 'Birds'" in window.message_bar.text()
+
+    # filter by tag, search by name
+    panel.tag_filter.setCurrentText("wildlife")
+    assert [d.name for d in panel.model.rows()] == ["Birds"]
+    panel.tag_filter.setCurrentIndex(0)
+    panel.search.setText("moving")
+    assert [d.name for d in panel.model.rows()] == ["Moving shapes"]
+    panel.search.clear()
+
+    # rename and edit tags
+    panel.select(next(d.id for d in panel.model.rows() if d.name == "Birds"))
+    panel.rename_dataset()
+    panel.dialog.edit.setText("Birds of prey")
+    panel.dialog.accept()
+    wait_idle(qtbot, window)
+    panel.edit_tags()
+    panel.dialog.set_tags(["wildlife", "sports"])
+    panel.dialog.accept()
+    wait_idle(qtbot, window)
+    assert panel.current().name == "Birds of prey"
+    assert panel.current().tags == ("sports", "wildlife")
+
+    # delete to the trash (confirmed), see it in the trash, restore it
+    panel.delete_dataset()
+    wait_idle(qtbot, window)
+    assert "Birds of prey" in confirm_yes[-1]
+    assert "Birds of prey" not in [d.name for d in panel.model.rows()]
+    panel.set_trash_mode(True)
+    assert "Birds of prey" in [d.name for d in panel.model.rows()]
+    panel.select(next(d.id for d in panel.model.rows() if d.name == "Birds of prey"))
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert "Birds of prey" not in [d.name for d in panel.model.rows()]
+    panel.set_trash_mode(False)
+    assert "Birds of prey" in [d.name for d in panel.model.rows()]
+
+
+def test_drop_a_video_on_the_window_uploads_it(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    create_dataset(qtbot, window, "Drops")
+    before = window.session.user.tokens_milli
+    clip = make_clip(seed=5, frames=30)
+    path = copy_clip(clip.path, tmp_path / "in", "street.mp4")
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(400, 300), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    with qtbot.waitSignal(window.uploads.uploaded, timeout=30_000) as signal:
+        drop_files(window, [path])
+    video = signal.args[0]
+    assert video.frame_count == 30
+    wait_idle(qtbot, window)
+    rows = window.videos.model.rows()
+    assert [v.name for v in rows] == ["street.mp4"]
+    frames_cell = window.videos.model.index(0, 1).data()
+    assert frames_cell == "30"
+    assert window.session.user.tokens_milli == before - 30
+    assert format_tokens(before - 30) in window.badge.balance_text()
+    item = window.uploads.items[next(iter(window.uploads.items))]
+    assert item.state == DONE and item.cost_milli == 30
+    # the dataset card shows the new count
+    ds = window.datasets.current()
+    assert ds is not None and ds.video_count == 1
+
+
+def test_drop_on_a_dataset_row_uploads_into_it(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel = window.datasets
+    target = next(d for d in panel.model.rows() if d.name == "Moving shapes")
+    path = copy_clip(make_clip(seed=6, frames=12).path, tmp_path / "in", "row.mp4")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    row = panel.model.row_of(target.id)
+    assert panel.model.canDropMimeData(mime, Qt.DropAction.CopyAction, -1, 0, panel.model.index(row))
+    with qtbot.waitSignal(window.uploads.uploaded, timeout=30_000) as signal:
+        rect = panel.view.visualRect(panel.model.index(row))
+        drop_files(panel.view.viewport(), [path], rect.center())
+    assert signal.args[0].dataset_id == target.id
+    wait_idle(qtbot, window)
+
+
+def test_a_corrupt_file_fails_alone(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    create_dataset(qtbot, window, "Mixed")
+    bad = tmp_path / "in" / "broken.mp4"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 500)
+    good = copy_clip(make_clip(seed=7, frames=10).path, tmp_path / "in", "good.mp4")
+    drop_files(window, [bad, good])
+    wait_idle(qtbot, window)
+    states = {i.name: i for i in window.uploads.items.values()}
+    assert states["broken.mp4"].state == FAILED
+    assert "broken.mp4" in states["broken.mp4"].message
+    assert states["good.mp4"].state == DONE
+    assert [v.name for v in window.videos.model.rows()] == ["good.mp4"]
+    assert "broken.mp4" in " ".join(window.errors.history)
+    # the queue's Details column shows the reason
+    qm = window.videos.queue_model
+    row = next(r for r in range(qm.rowCount()) if qm.index(r, 0).data() == "broken.mp4")
+    assert qm.index(row, 5).data() == states["broken.mp4"].message
+
+
+def test_upload_refused_for_insufficient_credits(qtbot, app: VideoLab, demo, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import open_window
+
+    poor = app.users.create(demo.admin, "poor@example.com", "poor password", "user", 10)
+    window = open_window(qtbot, app, poor)
+    try:
+        create_dataset(qtbot, window, "Too expensive")
+        path = copy_clip(make_clip(seed=8, frames=24).path, tmp_path / "in", "pricey.mp4")
+        drop_files(window, [path])
+        wait_idle(qtbot, window)
+        assert "your balance is 0.010" in window.message_bar.text()
+        assert window.videos.model.rowCount() == 0
+        assert window.session.user.tokens_milli == 10
+    finally:
+        window.close()
+
+
+def test_gui_thread_never_stalls_during_an_upload(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    create_dataset(qtbot, window, "Probe")
+    path = copy_clip(make_clip(seed=9, frames=150, size=(640, 360)).path, tmp_path / "in", "long.mp4")
+    gaps: list[float] = []
+    last = [time.monotonic()]
+
+    def tick() -> None:
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(tick)
+    probe.start()
+    last[0] = time.monotonic()
+    with qtbot.waitSignal(window.uploads.uploaded, timeout=60_000):
+        drop_files(window, [path])
+    wait_idle(qtbot, window)
+    probe.stop()
+    assert len(gaps) > 10
+    assert max(gaps) < 0.1, f"GUI thread stalled for {max(gaps) * 1000:.0f} ms"
