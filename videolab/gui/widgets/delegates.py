@@ -94,8 +94,9 @@ class StatusDelegate(QStyledItemDelegate):
     """A job status as a coloured pill."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        status = index.data(STATUS_ROLE)
-        if not isinstance(status, JobStatus):
+        try:  # StrEnum values cross Qt as plain str
+            status = JobStatus(index.data(STATUS_ROLE))
+        except ValueError:
             super().paint(painter, option, index)
             return
         painter.save()

@@ -1,0 +1,64 @@
+"""Admin screen: accounts, roles, recharges, ledgers, tags; hidden from plain users."""
+
+from __future__ import annotations
+
+from gui_helpers import wait_idle
+
+from videolab.domain.enums import Role
+from videolab.gui.main_window import MainWindow
+from videolab.gui.widgets.dialogs import LedgerDialog
+
+
+def select_user(panel, email: str) -> None:  # type: ignore[no-untyped-def]
+    row = next(i for i, u in enumerate(panel.users.rows()) if u.email == email)
+    view = panel.user_view
+    view.setCurrentIndex(view.model().mapFromSource(panel.users.index(row, 0)))
+
+
+def test_plain_users_see_no_admin_tab(window: MainWindow) -> None:
+    assert not window.tabs.isTabVisible(window.admin_index)
+
+
+def test_accounts_roles_recharge_and_ledger(qtbot, admin_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window = admin_window
+    panel = window.admin
+    assert window.tabs.isTabVisible(window.admin_index)
+    assert {u.email for u in panel.users.rows()} >= {"admin@example.com", "bob@example.com"}
+
+    panel.add_user()
+    dialog = panel.dialog
+    dialog.email.setText("carol@example.com")
+    dialog.password.setText("carol's password")
+    dialog.tokens.setValue(2.5)
+    dialog.accept()
+    wait_idle(qtbot, window)
+    carol = next(u for u in panel.users.rows() if u.email == "carol@example.com")
+    assert carol.tokens_milli == 2500
+
+    # the only administrator cannot be demoted: the reason is shown
+    select_user(panel, "admin@example.com")
+    panel.set_role(Role.USER)
+    wait_idle(qtbot, window)
+    assert "at least one administrator" in window.message_bar.text()
+
+    select_user(panel, "carol@example.com")
+    panel.set_role(Role.ADMIN)
+    wait_idle(qtbot, window)
+    assert next(u for u in panel.users.rows() if u.email == "carol@example.com").is_admin
+
+    select_user(panel, "bob@example.com")
+    panel.recharge()
+    panel.dialog.amount.setValue(7.25)
+    panel.dialog.accept()
+    wait_idle(qtbot, window)
+    bob = next(u for u in panel.users.rows() if u.email == "bob@example.com")
+    assert bob.tokens_milli == 57_250
+    assert "Added 7.250 tokens" in window.message_bar.text()
+
+    select_user(panel, "bob@example.com")
+    panel.show_ledger()
+    assert isinstance(panel.dialog, LedgerDialog)
+    reasons = [panel.dialog.model.index(r, 2).data() for r in range(panel.dialog.model.rowCount())]
+    assert reasons[0] == "Recharge"
+    panel.dialog.close()
+
