@@ -72,34 +72,38 @@ class AuthService:
             raise InvalidInput(f"Passwords are at most {MAX_LENGTH} characters.")
         email = email.strip().lower()
         now = utcnow()
-        with self.ctx.db.read() as s:
+        # The attempt counts as a failure before it is checked, in the transaction that checks
+        # the back-off: guesses sent in parallel queue at the counter one by one, so no more
+        # than FREE_ATTEMPTS of them reach the password check before the back-off starts.
+        with self.ctx.db.write() as s:
             user = UserRepository(s).by_email(email)
             stored = user.password if user else None
             locked_until = user.locked_until if user else None
-        if locked_until is not None and locked_until > now:
+            locked = locked_until is not None and locked_until > now
+            if user is not None and not locked:
+                user.failed_logins += 1
+                delay = backoff_for(user.failed_logins)
+                user.locked_until = now + delay if delay else None
+        if locked and locked_until is not None:
             wait = int((locked_until - now).total_seconds()) + 1
             raise AuthenticationFailed(
                 f"Too many failed sign-ins for this account; try again in {wait} s."
             )
         # Verify outside any transaction: hashing is slow and must not hold the write lock.
-        ok = verify_password(stored, password)
+        ok = verify_password(stored, password)  # an unknown user costs the same (dummy hash)
+        if not ok or stored is None:
+            raise AuthenticationFailed(WRONG_CREDENTIALS)
+        new_hash = hash_password(password) if needs_rehash(stored) else None
         with self.ctx.db.write() as s:
-            users = UserRepository(s)
-            row = users.by_email(email)
-            if row is None or not ok:
-                if row is not None:
-                    row.failed_logins += 1
-                    delay = backoff_for(row.failed_logins)
-                    row.locked_until = now + delay if delay else None
-                raise_after_commit = AuthenticationFailed(WRONG_CREDENTIALS)
-            else:
-                row.failed_logins = 0
-                row.locked_until = None
-                if needs_rehash(row.password):
-                    row.password = hash_password(password)
-                token = self._new_token(s, row.id) if remember else None
-                return LoginResult(user=to_dto(row), session_token=token)
-        raise raise_after_commit
+            row = UserRepository(s).by_email(email)
+            if row is None:
+                raise AuthenticationFailed(WRONG_CREDENTIALS)
+            row.failed_logins = 0
+            row.locked_until = None
+            if new_hash is not None and row.password == stored:
+                row.password = new_hash
+            token = self._new_token(s, row.id) if remember else None
+            return LoginResult(user=to_dto(row), session_token=token)
 
     @staticmethod
     def _new_token(session: Session, user_id: uuid.UUID) -> str:
