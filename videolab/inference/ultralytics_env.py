@@ -1,0 +1,85 @@
+"""The one place that imports Ultralytics, after making it offline and quiet.
+
+Ultralytics reads its environment once, at import: whether it may pip-install missing
+packages (YOLO_AUTOINSTALL), whether it may touch the network (YOLO_OFFLINE) and where it
+writes its settings file (YOLO_CONFIG_DIR). A desktop app must never install packages or phone
+home behind the user's back, so `prepare()` sets all three before the first import, and
+`import_ultralytics()` is the only way the rest of VideoLab reaches the library.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+
+_lock = threading.Lock()
+_config_dir: Path | None = None
+
+
+def default_config_dir() -> Path:
+    """The app's own folder for Ultralytics' settings (never the user's global one)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("VideoLab", appauthor=False)) / "ultralytics"
+
+
+def prepare(config_dir: Path | None = None) -> Path:
+    """Point Ultralytics at `config_dir` and forbid downloads and installs. Idempotent.
+
+    Must run before Ultralytics is imported; calling it later with another folder raises
+    RuntimeError, because the library would silently keep using the old one.
+    """
+    global _config_dir
+    with _lock:
+        wanted = Path(config_dir) if config_dir is not None else default_config_dir()
+        if _config_dir is not None:
+            if wanted.resolve() != _config_dir.resolve() and config_dir is not None:
+                raise RuntimeError(
+                    f"Ultralytics is already set up to use {_config_dir}; cannot switch to {wanted}."
+                )
+            return _config_dir
+        if "ultralytics" in sys.modules:
+            configured = os.environ.get("YOLO_CONFIG_DIR")
+            if configured is None or Path(configured).resolve() != wanted.resolve():
+                raise RuntimeError(
+                    "Ultralytics was imported before videolab.inference.ultralytics_env.prepare(); "
+                    "it may download files or install packages. Call prepare() first."
+                )
+        wanted.mkdir(parents=True, exist_ok=True)
+        os.environ["YOLO_CONFIG_DIR"] = str(wanted)
+        os.environ["YOLO_AUTOINSTALL"] = "false"
+        os.environ["YOLO_OFFLINE"] = "true"
+        os.environ.setdefault("YOLO_VERBOSE", "false")
+        _config_dir = wanted
+        return wanted
+
+
+def import_ultralytics() -> ModuleType:
+    """Import Ultralytics (preparing it with the default folder if nobody did) and return it."""
+    config_dir = prepare()
+    import ultralytics
+    from ultralytics.utils import SETTINGS
+
+    # Analytics ("sync") and experiment-tracker hooks must stay off even if the settings file
+    # was edited by hand; runs and datasets land in the app folder, not the current directory.
+    wanted = {
+        "sync": False,
+        "clearml": False,
+        "comet": False,
+        "dvc": False,
+        "mlflow": False,
+        "raytune": False,
+        "tensorboard": False,
+        "wandb": False,
+        "vscode_msg": False,
+        "openvino_msg": False,
+        "runs_dir": str(config_dir / "runs"),
+        "datasets_dir": str(config_dir / "datasets"),
+        "weights_dir": str(config_dir / "weights"),
+    }
+    if any(SETTINGS.get(k) != v for k, v in wanted.items()):
+        SETTINGS.update(wanted)
+    return ultralytics
