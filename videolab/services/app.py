@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import TracebackType
 
 from videolab.db.engine import Database, sqlite_library_version
 from videolab.db.migrate import is_up_to_date, upgrade_to_head
 from videolab.services.auth import AuthService
+from videolab.services.backup import BackupReport, backup_database
 from videolab.services.base import ServiceContext
 from videolab.services.credits import CreditService
 from videolab.services.datasets import DatasetService
@@ -65,6 +67,9 @@ class VideoLab:
 
     def load_demo(self) -> SeedReport:
         return load_demo(self.ctx)
+
+    def backup(self, path: Path) -> BackupReport:
+        return backup_database(self.db, Path(path))
 
     def close(self) -> None:
         self.db.dispose()
