@@ -278,6 +278,13 @@ def cmd_users(app: VideoLab, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(app: VideoLab, args: argparse.Namespace) -> int:
+    report = app.backup(Path(args.path))
+    fmt.emit({"path": str(report.path), "size_bytes": report.size_bytes}, as_json=args.json,
+             text=f"Backed up the database to {report.path} ({report.size_bytes} bytes)")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="videolab-cli", description=__doc__.splitlines()[0])
@@ -382,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
     ur.add_argument("email")
     ur.add_argument("role", choices=["user", "admin"])
     us.set_defaults(handler=cmd_users)
+
+    bk = sub.add_parser("backup", help="consistent copy of the database, safe while the app runs")
+    bk.add_argument("path", help="the copy's file (or a folder for a dated file)")
+    bk.set_defaults(handler=cmd_backup)
     return p
 
 
