@@ -3,6 +3,7 @@ over the live database, and restorable."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -17,6 +18,7 @@ from tests.hardening.harness import (
     audit,
     has_detection,
     padded_copy,
+    run_cli,
     video_names,
 )
 from videolab.domain.dto import VideoDTO
@@ -106,6 +108,18 @@ def test_backup_refuses_to_overwrite_the_live_database(lab: Lab, tmp_path: Path)
     assert lab.app.backup(old).size_bytes == old.stat().st_size > 1000
     audit(old).check()
     assert not list(tmp_path.glob(".videolab-backup-*"))
+
+
+def test_cli_backup(lab: Lab, tmp_path: Path) -> None:
+    out = tmp_path / "cli-copy.db"
+    done = run_cli(lab.home, lab.db, "--json", "backup", str(out))
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert Path(info["path"]) == out and info["size_bytes"] == out.stat().st_size
+    audit(out).check()
+    refused = run_cli(lab.home, lab.db, "backup", str(lab.db))
+    assert refused.returncode == 1
+    assert refused.stderr.strip().count("\n") == 0 and "live database" in refused.stderr
 
 
 @pytest.mark.skipif(not DETECTION, reason=NO_DETECTION)
