@@ -538,3 +538,96 @@ def run_upload_kills(
             leftover.unlink()
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _jobs(db: Path) -> dict[str, tuple[str, str | None]]:
+    with raw_connect(db) as conn:
+        return {
+            jid: (status, error)
+            for jid, status, error in conn.execute("SELECT id, status, error FROM inference_jobs")
+        }
+
+
+def _job_progress(db: Path) -> tuple[str, int] | None:
+    """(status, frames_processed) of the newest job, if any."""
+    with raw_connect(db) as conn:
+        row = conn.execute(
+            "SELECT status, frames_processed FROM inference_jobs ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+    return (str(row[0]), int(row[1])) if row else None
+
+
+def job_kill_round(
+    db: Path,
+    home: Path,
+    video_id: str,
+    rng: random.Random,
+    stats: KillStats,
+    *,
+    end: int,
+    window_s: float,
+    user: str = ALICE,
+) -> None:
+    """``videolab-cli jobs run`` SIGKILLed at a random point, then three app starts.
+
+    The point is a random delay after the start (anywhere: sign-in, accept, load, detect,
+    store), or a random moment after the job is seen RUNNING with frames done. Afterwards the
+    first start closes an interrupted job FAILED "interrupted" and refunds it once; the next
+    two change nothing.
+    """
+    from videolab.services.app import VideoLab
+    from videolab.services.job_settlement import INTERRUPTED
+
+    known = _jobs(db)
+    balance_before = _balance(db, user)
+    mode = rng.choice(["delay", "running"])
+    proc: subprocess.Popen[bytes] = subprocess.Popen(
+        cli_args(db, "jobs", "run", video_id, "--end", str(end), "--imgsz", "320",
+                 "--device", "cpu"),
+        env=child_env(home, VIDEOLAB_USER=user), cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        if mode == "delay":
+            time.sleep(rng.uniform(0, window_s))
+            phase = "job-delay"
+        else:
+            deadline = time.monotonic() + 120
+            phase = "job-finished-first"
+            while time.monotonic() < deadline and proc.poll() is None:
+                progress = _job_progress(db) if len(_jobs(db)) > len(known) else None
+                if progress and progress[0] == "RUNNING" and progress[1] > 0:
+                    time.sleep(rng.uniform(0, 1.0))
+                    phase = "job-running"
+                    break
+                time.sleep(0.02)
+    finally:
+        kill_hard(proc)
+    new = {j: v for j, v in _jobs(db).items() if j not in known}
+    if new:
+        status = next(iter(new.values()))[0]
+        phase = f"{phase}:{status.lower()}"
+    stats.hit(phase)
+    audit(db, deep=False, allow_unfinished_jobs=True).check()
+
+    refunds: list[int] = []
+    balances: list[int] = []
+    for _ in range(3):
+        with VideoLab.open(str(db)):
+            pass
+        result = audit(db, deep=False).check()
+        refunds.append(result.refunds)
+        balances.append(result.balances[user])
+    assert refunds[0] == refunds[1] == refunds[2], f"refunds across starts: {refunds}"
+    assert balances[0] == balances[1] == balances[2], f"balances across starts: {balances}"
+    after = _jobs(db)
+    for jid in new:
+        status, error = after[jid]
+        if status == "FAILED":
+            assert error == INTERRUPTED, error
+            assert balances[0] == balance_before, "an interrupted job was not fully refunded"
+        else:
+            assert status == "COMPLETED", (status, error)
+            stats.committed += 1
+    if not new:
+        assert balances[0] == balance_before
