@@ -23,7 +23,9 @@ from tests.hardening.harness import decoded_frames
 class Hostile:
     path: Path  # may hold a name that is not UTF-8 (surrogate-escaped)
     kind: str
-    expect: str  # "refuse" or "accept" (a truncated file is accepted if any frame decodes)
+    #: "refuse", "accept", or "either" (damaged but partly decodable: refusing it with a clear
+    #: message is fine, accepting it must store and charge exactly the frames that decode)
+    expect: str
     frames: int = 0  # for "accept": frames that really decode
 
 
@@ -145,3 +147,70 @@ def build_corpus(root: Path, clip: Path, *, seed: int = 0, truncations: int = 0)
     return items
 
 
+
+
+def build_mutants(root: Path, clip: Path, count: int, *, seed: int = 0) -> list[Hostile]:
+    """``count`` damaged copies of real videos: flipped bytes, cut and spliced pieces.
+
+    What still decodes is measured here: with no frame the app must refuse the file; with some
+    it may refuse it (clearly) or accept it with exactly those frames.
+    """
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    sources = [clip.read_bytes()]
+    base = mjpeg_avi(root / "_base.avi")
+    sources.append(base.read_bytes())
+    base.unlink()
+    items = []
+    for i in range(count):
+        data = bytearray(sources[i % len(sources)])
+        how = rng.choice(["flip", "cut", "splice", "zero"])
+        if how == "flip":
+            for _ in range(rng.randrange(1, 64)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        elif how == "cut":
+            data = data[: rng.randrange(1, len(data))]
+        elif how == "splice":
+            a, b = sorted(rng.randrange(len(data)) for _ in range(2))
+            data = data[:a] + data[b:] + data[a:b]
+        else:
+            at = rng.randrange(len(data))
+            data[at : at + rng.randrange(1, 4096)] = bytes(min(4096, len(data) - at))
+        pad = rng.randbytes(32)
+        data += struct.pack(">I4s", len(pad) + 8, b"free") + pad  # a SHA-256 of its own
+        suffix = ".mp4" if i % len(sources) == 0 else ".avi"
+        safe = root / f"_{i:05d}.tmp"
+        safe.write_bytes(bytes(data))
+        frames = decoded_frames(safe)
+        target = root / f"mutant-{i:05d}-{how}{suffix}"
+        os.replace(safe, target)
+        items.append(Hostile(target, f"mutant ({how})", "either" if frames else "refuse", frames))
+    return items
+
+
+def judge(items: list[Hostile], results: list[dict[str, object]]) -> tuple[list[str], int]:
+    """Problems with how the app treated each file, and the frames it charged in total."""
+    import re
+
+    leaked = re.compile(r"Traceback|Error:|error\(|Exception|Segmentation|\bat 0x|sqlalchemy")
+    problems: list[str] = []
+    charged = 0
+    for item, result in zip(items, results, strict=True):
+        label = f"{item.kind} ({os.fsencode(item.path.name)[:48]!r})"
+        if "error" in result:
+            message = str(result["error"])
+            if item.expect == "accept":
+                problems.append(f"{label}: refused although {item.frames} frames decode: "
+                                f"{message}")
+            elif not message or leaked.search(message) or "\n" in message or len(message) > 400:
+                problems.append(f"{label}: unclear message {message!r}")
+            continue
+        frames = int(str(result["frame_count"]))
+        charged += frames
+        if item.expect == "refuse":
+            problems.append(f"{label}: accepted ({frames} frames), expected a refusal")
+        elif frames != item.frames:
+            problems.append(f"{label}: {frames} frames stored, {item.frames} decode")
+        if round(float(str(result["cost"])) * 1000) != frames:
+            problems.append(f"{label}: cost {result['cost']} for {frames} frames")
+    return problems, charged

@@ -631,3 +631,25 @@ def job_kill_round(
             stats.committed += 1
     if not new:
         assert balances[0] == balance_before
+
+
+def cli_upload(
+    db: Path, home: Path, dataset: str, paths: Sequence[Path], *, user: str = ALICE,
+    timeout: float = 300,
+) -> tuple[int, list[dict[str, Any]] | None, str]:
+    """Upload ``paths`` in one real ``videolab-cli --json videos upload`` process.
+
+    Returns the exit code (negative: killed by a signal, i.e. crashed), the per-file JSON
+    results, and stderr. A hang past ``timeout`` raises ``subprocess.TimeoutExpired``.
+    """
+    import json
+
+    args = cli_args(db, "--json", "videos", "upload", dataset, *[os.fsencode(p) for p in paths])
+    done = subprocess.run(args, env=child_env(home, VIDEOLAB_USER=user), cwd=REPO,
+                          capture_output=True, timeout=timeout, check=False)
+    stderr = done.stderr.decode("utf-8", "replace")
+    try:
+        results = json.loads(done.stdout)
+    except ValueError:
+        results = None
+    return done.returncode, results, stderr

@@ -4,8 +4,6 @@ refused cleanly, the balance never goes negative and always equals the ledger, a
 
 from __future__ import annotations
 
-import json
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -13,82 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.conftest import Lab
-from tests.hardening.harness import (
-    PASSWORD,
-    REPO,
-    LineReader,
-    audit,
-    child_env,
-    has_detection,
-    raw_connect,
-    worker_args,
-)
-from tests.hardening.workers import Operator, Tally
+from tests.hardening.harness import audit, has_detection, raw_connect
+from tests.hardening.workers import hammer
 from videolab.db.engine import BUSY_TIMEOUT_MS, Database
-from videolab.domain.dto import UserDTO
 
 THREADS = 12
 PROCESSES = 3
 OPERATIONS = 8  # per thread or process
-
-
-def _carol(lab: Lab, milli: int) -> UserDTO:
-    """A fresh account with a small balance, so that some operations must be refused."""
-    lab.app.users.create(lab.admin, "carol@example.com", PASSWORD, "user", milli)
-    return lab.app.auth.login("carol@example.com", PASSWORD).user
-
-
-def hammer(
-    lab: Lab, clip: Path, tmp_path: Path, *, threads: int, processes: int, operations: int,
-    start_milli: int = 300, seed: int = 0,
-) -> tuple[Tally, UserDTO, float]:
-    """Run ``threads`` operators in this process and ``processes`` worker processes at once."""
-    carol = _carol(lab, start_milli)
-    dataset = lab.app.datasets.create(carol, "contention")
-    jobs_ok, _ = has_detection()
-    video_for_jobs = None
-    if jobs_ok:
-        video_for_jobs = lab.app.videos.upload(carol, dataset.id, clip, name="for-jobs.mp4").id
-    tally = Tally()
-    started = time.monotonic()
-    procs = []
-    for p in range(processes):
-        scratch = tmp_path / f"proc{p}"
-        scratch.mkdir()
-        args = ["mixed", "--db", str(lab.db), "--user", carol.email, "--dataset",
-                str(dataset.id), "--clip", str(clip), "--tag", f"p{p}", "--operations",
-                str(operations), "--seed", str(seed * 1000 + p)]
-        if video_for_jobs is not None:
-            args += ["--jobs", "--video", str(video_for_jobs)]
-        procs.append(subprocess.Popen(worker_args(*args), env=child_env(lab.home), cwd=REPO,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-    barrier = threading.Barrier(threads)
-
-    def thread_main(i: int) -> None:
-        scratch = tmp_path / f"thread{i}"
-        scratch.mkdir()
-        op = Operator(lab.app, carol, lab.admin, dataset.id, clip, scratch, f"t{i}",
-                      jobs=jobs_ok, video_for_jobs=video_for_jobs, seed=seed * 1000 + 100 + i)
-        barrier.wait()
-        tally.merge(op.run(operations).as_json())
-
-    workers = [threading.Thread(target=thread_main, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=600)
-        assert not w.is_alive(), "a thread never finished"
-    for proc in procs:
-        reader = LineReader(proc)  # type: ignore[arg-type]
-        line = reader.wait_for("result ", 600)
-        proc.wait(timeout=60)
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        assert line is not None, f"worker failed (exit {proc.returncode}): {err[-3000:]}"
-        tally.merge(json.loads(line.removeprefix("result ")))
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-    return tally, carol, time.monotonic() - started
 
 
 @pytest.mark.timeout(600)
