@@ -51,7 +51,7 @@ class AdminPanel(QWidget):
         uh.addWidget(users_title, 1)
         for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button):
             uh.addWidget(b)
-        self.user_view = table(self.users)
+        self.user_view = table(self.users, sort_column=0, order=Qt.SortOrder.AscendingOrder)
         self.user_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.user_view.verticalHeader().setDefaultSectionSize(30)
         self.user_view.doubleClicked.connect(lambda _: self.show_ledger())
@@ -69,7 +69,7 @@ class AdminPanel(QWidget):
         th.addWidget(tags_title, 1)
         for b in (self.add_tag_button, self.rename_tag_button, self.delete_tag_button):
             th.addWidget(b)
-        self.tag_view = table(self.tags)
+        self.tag_view = table(self.tags, sort_column=0, order=Qt.SortOrder.AscendingOrder)
         self.tag_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tag_view.verticalHeader().setDefaultSectionSize(30)
         self.tag_view.selectionModel().currentRowChanged.connect(lambda *_: self._selection())

@@ -122,13 +122,14 @@ class ProgressDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         fraction = index.data(PROGRESS_ROLE)
+        if fraction is None:
+            super().paint(painter, option, index)
+            return
         style = option.widget.style() if option.widget else QApplication.style()
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
-        if fraction is None:
-            return
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(6, 5, -6, -5)
         bar.minimum = 0

@@ -90,7 +90,7 @@ class JobsPanel(QWidget):
         head.addWidget(self.cancel_button)
         head.addWidget(self.results_button)
 
-        self.view = table(self.model)
+        self.view = table(self.model, sort_column=8)
         self.view.setItemDelegateForColumn(JobTableModel.COL_STATUS, StatusDelegate(self.view))
         self.view.setItemDelegateForColumn(JobTableModel.COL_PROGRESS, ProgressDelegate(self.view))
         self.view.verticalHeader().setDefaultSectionSize(34)

@@ -132,7 +132,7 @@ class ResultsViewer(QWidget):
         self.strip.clicked.connect(lambda idx: self.show_frame(int(idx.data(ID_ROLE))))
 
         self.det_model = DetectionTableModel(self)
-        self.det_view = table(self.det_model)
+        self.det_view = table(self.det_model, sort_column=1)
         dh = self.det_view.horizontalHeader()
         dh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         dh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -354,7 +354,10 @@ class ResultsViewer(QWidget):
         self.step(1)
 
     def _detection_selected(self, current: Any, _previous: Any) -> None:
-        self.view.set_highlight(current.row() if current.isValid() else None)
+        if not current.isValid():
+            self.view.set_highlight(None)
+            return
+        self.view.set_highlight(self.det_view.model().mapToSource(current).row())  # type: ignore[attr-defined]
 
     # -- export ------------------------------------------------------------------------------
     def export(self, key: str) -> None:

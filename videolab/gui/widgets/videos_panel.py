@@ -32,13 +32,18 @@ from videolab.gui.widgets.delegates import ProgressDelegate
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 
 
-def table(model, parent: QWidget | None = None) -> QTableView:  # type: ignore[no-untyped-def]
+def table(model, parent: QWidget | None = None, *, sort_column: int | None = None,  # type: ignore[no-untyped-def]
+          order: Qt.SortOrder = Qt.SortOrder.DescendingOrder) -> QTableView:
+    """A read-only, row-selecting table; sortable by clicking headers when ``sort_column``."""
     view = QTableView(parent)
     proxy = QSortFilterProxyModel(view)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
     view.setModel(proxy)
-    view.setSortingEnabled(True)
+    if sort_column is not None:
+        view.setSortingEnabled(True)
+        view.sortByColumn(sort_column, order)
+    view.setWordWrap(False)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setAlternatingRowColors(True)
@@ -108,7 +113,7 @@ class VideosPanel(QWidget):
         self.delete_button.setToolTip("Delete the selected video with its jobs and results")
         self.delete_button.clicked.connect(self.delete_video)
 
-        self.view = table(self.model)
+        self.view = table(self.model, sort_column=6)
         self.view.setIconSize(THUMB_SIZE)
         self.view.verticalHeader().setDefaultSectionSize(THUMB_SIZE.height() + 10)
         header = self.view.horizontalHeader()
@@ -125,7 +130,6 @@ class VideosPanel(QWidget):
         self.queue_view = table(self.queue_model)
         self.queue_view.setItemDelegateForColumn(UploadQueueModel.COL_PROGRESS,
                                                  ProgressDelegate(self.queue_view))
-        self.queue_view.setSortingEnabled(False)
         qh = self.queue_view.horizontalHeader()
         qh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         qh.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
