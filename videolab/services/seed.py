@@ -113,6 +113,9 @@ def _add_demo_video(ctx: ServiceContext, dataset_id: uuid.UUID) -> int:
         info = probe_video(path)
         thumbnail = make_thumbnail(path)
         with ctx.db.write() as s:
+            # Another start may have seeded the video while this one was generating it.
+            if s.scalar(select(Video.id).where(Video.dataset_id == dataset_id)) is not None:
+                return 0
             video = Video(
                 dataset_id=dataset_id,
                 name=DEMO_VIDEO_NAME,
