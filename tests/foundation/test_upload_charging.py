@@ -163,3 +163,24 @@ def test_export_is_byte_identical_and_delete_keeps_the_ledger(
     assert after.ledger == rows.ledger  # money history outlives what it paid for
     assert app.credits.balance(bob) == balance  # deleting refunds nothing
     assert audit_balance(app, bob) == (balance, balance)
+
+
+@pytest.mark.parametrize("bad", ["../escape.mp4", "sub/dir.mp4", "..", "."])
+def test_video_names_cannot_be_paths(
+    app: VideoLab, demo, clip: SyntheticVideo, tmp_path: Path, bad: str, counts
+) -> None:
+    """A video's name becomes a file name on export into a folder: it must not be a path."""
+    from videolab.domain.errors import InvalidInput
+
+    dataset = app.datasets.create(demo.bob, "names")
+    rows = counts(app)
+    with pytest.raises(InvalidInput):
+        app.videos.upload(demo.bob, dataset.id, clip.path, name=bad)
+    assert counts(app) == rows
+    # A real file whose name has a backslash (legal on Linux and macOS) still uploads.
+    odd = tmp_path / "back\\slash.mp4"
+    odd.write_bytes(clip.path.read_bytes())
+    video = app.videos.upload(demo.bob, dataset.id, odd)
+    (tmp_path / "out").mkdir()
+    out = app.videos.export(demo.bob, video.id, tmp_path / "out")
+    assert out.parent == tmp_path / "out" and out.read_bytes() == odd.read_bytes()

@@ -108,6 +108,9 @@ class VideoService:
         if stat.st_size == 0:
             raise InvalidInput(f"{shown}: the file is empty.")
         clean = clean_name(name or shown, what="video", max_length=MAX_VIDEO_NAME)
+        if "/" in clean or clean in (".", ".."):
+            # The name becomes a file name when exported into a folder; never a path.
+            raise InvalidInput(f"{clean}: a video name cannot contain '/' or be '.' or '..'.")
         with _decodable(path) as readable:
             info = probe_video(readable, cancel=cancel)
             if cancel is not None and cancel.is_set():
@@ -244,7 +247,8 @@ class VideoService:
         """Write the stored file back out, byte-identical, through a temporary file."""
         out = Path(out)
         if out.is_dir():
-            out = out / self.get(actor, video_id).name
+            # Only the name's last part (Windows also splits at '\\'): the file stays in there.
+            out = out / Path(self.get(actor, video_id).name).name
         with self.ctx.db.read() as s:
             video = self._owned(s, actor, video_id)
             out.parent.mkdir(parents=True, exist_ok=True)
