@@ -142,6 +142,7 @@ class Shooter:
             self.wait(lambda: not window.uploads.busy, what="uploads")
             self.pump(0.3)
             window.message_bar.hide()
+            window.statusBar().clearMessage()
             window.videos.select(window.videos.model.rows()[-1].id)
             self.save("2-datasets-videos", self.window_shot(window))
             _ = traffic
@@ -167,6 +168,7 @@ class Shooter:
 
             self.wait(far_enough, timeout=300, what="job progress")
             window.message_bar.hide()
+            window.statusBar().clearMessage()
             window.tabs.setCurrentWidget(window.jobs_panel)
             self.save("4-job-running", self.window_shot(window))
 
@@ -187,6 +189,7 @@ class Shooter:
             viewer.det_view.selectRow(0)
             self.wait(lambda: not window.executor.busy, what="thumbnails")
             window.message_bar.hide()
+            window.statusBar().clearMessage()
             self.save("5-results", self.window_shot(window))
             window.close()
 

@@ -9,7 +9,7 @@ import bisect
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from videolab.gui.widgets import look
@@ -113,25 +113,35 @@ class CountsChart(QWidget):
                              int(Qt.AlignmentFlag.AlignCenter), f"{frame}")
         for name, (cid, values) in self.series.items():
             colour = look.class_colour(cid)
-            pen = QPen(colour, 2.0)
-            painter.setPen(pen)
-            points = QPolygonF([QPointF(self.x_of(f), r.bottom() - v / y_max * r.height())
-                                for f, v in zip(self.frames, values, strict=False)])
+            points = [QPointF(self.x_of(f), r.bottom() - v / y_max * r.height())
+                      for f, v in zip(self.frames, values, strict=False)]
             if len(points) == 1:
+                painter.setPen(QPen(colour, 2.0))
                 painter.setBrush(colour)
                 painter.drawEllipse(points[0], 3, 3)
-            else:
-                painter.drawPolyline(points)
-        # legend
-        x = r.left()
-        for name, (cid, values) in self.series.items():
-            colour = look.class_colour(cid)
+                continue
+            fill = QColor(colour)
+            fill.setAlpha(45)
+            area = QPolygonF([QPointF(points[0].x(), r.bottom()), *points,
+                              QPointF(points[-1].x(), r.bottom())])
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colour)
-            painter.drawRoundedRect(QRectF(x, 4, 10, 10), 2, 2)
+            painter.setBrush(fill)
+            painter.drawPolygon(area)
+            painter.setPen(QPen(colour, 1.6))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPolyline(QPolygonF(points))
+        # legend: totals per class; names only when the totals do not fit
+        labels = [(cid, f"{name} ({sum(values)})", name)
+                  for name, (cid, values) in self.series.items()]
+        full = sum(fm.horizontalAdvance(t) + 28 for _, t, _ in labels)
+        x = r.left()
+        for cid, text, short in labels:
+            label = text if full <= r.width() else short
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(look.class_colour(cid))
+            painter.drawRoundedRect(QRectF(x, 4 + (fm.height() - 10) / 2, 10, 10), 2, 2)
             painter.setPen(pal.color(QPalette.ColorRole.Text))
-            label = f"{name} ({sum(values)})"
-            painter.drawText(QPointF(x + 14, 4 + fm.ascent() - 1), label)
+            painter.drawText(QPointF(x + 14, 4 + fm.ascent()), label)
             x += fm.horizontalAdvance(label) + 28
         if self.cursor is not None:
             x = self.x_of(self.cursor)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -17,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from videolab.domain.dto import JobDTO
 from videolab.domain.enums import JobStatus
+from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
 from videolab.gui.models.jobs import JobTableModel, LiveProgress
@@ -28,7 +32,7 @@ from videolab.gui.widgets.videos_panel import table
 
 
 class LivePreview(QWidget):
-    """The latest annotated frame of the running job."""
+    """The latest annotated frame of the running job, beside what the job was asked to do."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,19 +42,56 @@ class LivePreview(QWidget):
         self.detail = QLabel("Start a detection job to watch it here.")
         self.detail.setStyleSheet(f"color: {look.muted().name()}")
         self.detail.setWordWrap(True)
-        self.view = FrameView(placeholder="Waiting for the first frame…")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addWidget(self.detail)
+        self.view = FrameView(placeholder="The latest annotated frame of a running job "
+                                          "appears here.")
+        self.facts = QFormLayout()
+        self.facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.fact_labels: dict[str, QLabel] = {}
+        for name in ("Model", "Thresholds", "Image size", "Frames", "Device", "Cost", "Started"):
+            value = QLabel("–")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fact_labels[name] = value
+            caption = QLabel(name)
+            caption.setStyleSheet(f"color: {look.muted().name()}")
+            self.facts.addRow(caption, value)
+        facts_box = QWidget()
+        facts_box.setFixedWidth(250)
+        fl = QVBoxLayout(facts_box)
+        fl.setContentsMargins(12, 0, 0, 0)
+        fl.addWidget(self.title)
+        fl.addWidget(self.detail)
+        fl.addSpacing(8)
+        fl.addLayout(self.facts)
+        fl.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.view, 1)
+        layout.addWidget(facts_box)
 
     def follow(self, job: JobDTO) -> None:
         if job.id != self.job_id:
             self.job_id = job.id
             self.view.set_image(None)
-        self.title.setText(f"Live — {job.video_name}")
-        self.detail.setText(f"{job.status.value.capitalize()} · model {job.params.get('model', '?')}")
+            self.view.caption = ""
+        self.title.setText(job.video_name)
+        self.detail.setText(job.status.value.capitalize()
+                            + (f" — {job.error}" if job.error else ""))
+        p = job.params
+        end = p.get("end")
+        facts = {
+            "Model": str(Path(str(p.get("model", "?"))).name),
+            "Thresholds": f"conf {p.get('conf', '?')} · IoU {p.get('iou', '?')}",
+            "Image size": f"{p.get('imgsz', '?')} px",
+            "Frames": f"{p.get('start', 0)}–{end if end is not None else 'end'}, "
+                      f"every {p.get('stride', 1)} ({job.frames_total:,})",
+            "Device": " / ".join(x for x in (job.device or str(p.get("device", "auto")),
+                                             job.backend or str(p.get("backend", "auto"))) if x),
+            "Cost": f"{format_tokens(job.charged_milli)} tokens" if job.status.is_final
+                    else f"{format_tokens(job.cost_milli)} tokens held",
+            "Started": fmt.date_time(job.started_at) or "waiting",
+        }
+        for name, text in facts.items():
+            self.fact_labels[name].setText(text)
 
     def show_frame(self, job_id: uuid.UUID, frame_index: int, jpeg: bytes) -> None:
         if self.job_id is not None and job_id != self.job_id:
@@ -105,12 +146,13 @@ class JobsPanel(QWidget):
         jobs.preview.connect(self.live.show_frame)
         jobs.progress.connect(self.live.show_progress)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("jobs-splitter")
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.live)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([260, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(head)

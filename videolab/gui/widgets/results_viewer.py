@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -98,11 +99,16 @@ class ResultsViewer(QWidget):
         self.labels = QCheckBox("Labels")
         self.labels.setChecked(True)
         self.labels.toggled.connect(lambda on: self.view.set_overlay(labels=on))
-        self.first_button = self._tool("⏮", "First frame (Home)", lambda: self.step_to(0))
-        self.prev_button = self._tool("◀", "Previous frame (Left)", lambda: self.step(-1))
-        self.play_button = self._tool("▶", "Play / pause (Space)", self.toggle_play)
-        self.next_button = self._tool("▶|", "Next frame (Right)", lambda: self.step(1))
-        self.last_button = self._tool("⏭", "Last frame (End)", lambda: self.step_to(-1))
+        sp = QStyle.StandardPixmap
+        self.first_button = self._tool(sp.SP_MediaSkipBackward, "First frame (Home)",
+                                       lambda: self.step_to(0))
+        self.prev_button = self._tool(sp.SP_MediaSeekBackward, "Previous frame (Left)",
+                                      lambda: self.step(-1))
+        self.play_button = self._tool(sp.SP_MediaPlay, "Play / pause (Space)", self.toggle_play)
+        self.next_button = self._tool(sp.SP_MediaSeekForward, "Next frame (Right)",
+                                      lambda: self.step(1))
+        self.last_button = self._tool(sp.SP_MediaSkipForward, "Last frame (End)",
+                                      lambda: self.step_to(-1))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._slider_moved)
@@ -188,9 +194,10 @@ class ResultsViewer(QWidget):
             shortcut.activated.connect(fn)
         self._set_enabled(False)
 
-    def _tool(self, text: str, tip: str, fn) -> QToolButton:  # type: ignore[no-untyped-def]
+    def _tool(self, icon: QStyle.StandardPixmap, tip: str, fn) -> QToolButton:  # type: ignore[no-untyped-def]
         button = QToolButton()
-        button.setText(text)
+        button.setIcon(self.style().standardIcon(icon))
+        button.setAutoRaise(True)
         button.setToolTip(tip)
         button.setMinimumWidth(32)
         button.clicked.connect(fn)
@@ -341,11 +348,11 @@ class ResultsViewer(QWidget):
         fps = float(self.result.get("video", {}).get("fps") or 25.0)
         stride = int(self.result.get("params", {}).get("stride") or 1)
         self.timer.start(max(40, int(1000 * stride / fps)))
-        self.play_button.setText("⏸")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
 
     def stop(self) -> None:
         self.timer.stop()
-        self.play_button.setText("▶")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
     def _tick(self) -> None:
         if not self.frames or self.current_frame == self.frames[-1]:
