@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 import uuid
@@ -178,3 +179,56 @@ def test_schema_tables_listed_by_sqlalchemy(app: VideoLab) -> None:
     assert set(inspect(app.db.engine).get_table_names()) == EXPECTED_TABLES
     indexes = {ix["name"]: ix for ix in inspect(app.db.engine).get_indexes("datasets")}
     assert indexes["uq_datasets_user_name_live"]["unique"]
+
+
+TABLE_REBUILD_MIGRATION = '''
+"""A later migration that rebuilds parent tables, as SQLite's batch mode does."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in ("users", "datasets", "videos"):
+        with op.batch_alter_table(table, recreate="always") as batch:
+            batch.add_column(sa.Column("note", sa.String(20), nullable=True))
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_a_migration_that_rebuilds_tables_keeps_every_child_row(
+    app: VideoLab, demo, clip: SyntheticVideo, tmp_path: Path, counts
+) -> None:
+    """SQLite rebuilds a table to alter it (create, copy, DROP, rename). With foreign keys on,
+    the DROP first deletes every child row through ON DELETE CASCADE: the first migration
+    that touched ``users`` would empty the database. Migrations must run with them off."""
+    from alembic import command
+
+    from videolab.db.migrate import MIGRATIONS_DIR, alembic_config
+
+    ds = app.datasets.create(demo.bob, "keep me", ["demo"])
+    app.videos.upload(demo.bob, ds.id, clip.path)
+    rows = counts(app)
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    head = head_revision(app.db)
+    (scripts / "versions" / "9999_rebuild.py").write_text(
+        TABLE_REBUILD_MIGRATION.replace("{head}", str(head))
+    )
+    config = alembic_config(app.db)
+    config.set_main_option("script_location", str(scripts))
+
+    command.upgrade(config, "head")
+
+    assert counts(app) == rows
+    with app.db.read() as s:
+        assert s.execute(text("select count(*) from dataset_tags")).scalar_one() >= 3
+        assert s.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    assert app.datasets.get(demo.bob, ds.id).tags == ("demo",)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from videolab.db.engine import make_engine
 from videolab.db.models import Base
@@ -12,19 +12,46 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    # A PRAGMA foreign_keys inside a transaction is silently ignored, so it goes straight to
+    # the driver connection, which runs in autocommit mode between transactions.
+    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
+    )
+
+
 def run_migrations_online() -> None:
     engine: Engine | None = config.attributes.get("engine")
     if engine is None:
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by rebuilding it (create, copy, DROP, rename). With foreign
+            # keys on, that DROP first deletes every child row through ON DELETE CASCADE, so
+            # migrations run with them off and are checked before they commit.
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=sqlite,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"The migration left {len(broken)} rows whose foreign keys point "
+                            f"nowhere (first: {tuple(broken[0])}); nothing was changed."
+                        )
+            connection.commit()
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)
 
 
 run_migrations_online()
