@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -181,3 +182,32 @@ def test_gui_thread_never_stalls_during_an_upload(qtbot, window: MainWindow, mak
     probe.stop()
     assert len(gaps) > 10
     assert max(gaps) < 0.1, f"GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_cancelled_uploads_store_and_charge_nothing(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from videolab.gui.controllers.uploads import CANCELLED
+
+    create_dataset(qtbot, window, "Cancelled")
+    before = window.session.user.tokens_milli
+    paths = [copy_clip(make_clip(seed=s, frames=12).path, tmp_path / "in", f"c{s}.mp4")
+             for s in (11, 12)]
+    gate = threading.Event()
+    window.executor.write(gate.wait, 10)  # the write queue is busy: the uploads wait in line
+    drop_files(window, paths)
+    assert window.videos.cancel_uploads.isEnabled()
+    window.videos.cancel_uploads.click()
+    gate.set()
+    wait_idle(qtbot, window)
+    assert {i.state for i in window.uploads.items.values()} == {CANCELLED}
+    assert all("nothing was stored" in i.message for i in window.uploads.items.values())
+    assert window.videos.model.rowCount() == 0
+    assert window.session.user.tokens_milli == before
+
+
+def test_drop_without_a_dataset_explains_what_to_do(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.datasets.set_trash_mode(True)  # nothing live is selected in the trash view
+    window.datasets.view.selectionModel().clearCurrentIndex()
+    path = copy_clip(make_clip(seed=13, frames=12).path, tmp_path / "in", "lost.mp4")
+    drop_files(window, [path])
+    assert "Select or create a dataset first" in window.message_bar.text()
+    assert not window.uploads.items
