@@ -232,3 +232,36 @@ def test_a_migration_that_rebuilds_tables_keeps_every_child_row(
         assert s.execute(text("select count(*) from dataset_tags")).scalar_one() >= 3
         assert s.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
     assert app.datasets.get(demo.bob, ds.id).tags == ("demo",)
+
+
+#: Columns whose values outgrow 32 bits: byte sizes (a 2 GB video is 2^31 bytes) and
+#: milli-token amounts (2^31 milli-tokens is only 2.1 million tokens).
+WIDE_COLUMNS = {
+    "users": ("tokens",),
+    "videos": ("size_bytes", "cost"),
+    "inference_jobs": ("cost", "charged"),
+    "results": ("zip_size",),
+    "credit_ledger": ("delta", "balance_after"),
+}
+
+
+def test_byte_sizes_and_money_are_64_bit_on_every_backend(app: VideoLab) -> None:
+    """SQLite stores any integer in 64 bits, PostgreSQL's INTEGER is 32: a 2 GB upload or a
+    balance above 2,147,483.647 tokens would fail there. Models and migration must agree."""
+    from sqlalchemy.dialects import postgresql
+
+    reflected = inspect(app.db.engine)
+    for table, columns in WIDE_COLUMNS.items():
+        types = {c["name"]: c["type"] for c in reflected.get_columns(table)}
+        for column in columns:
+            model_type = Base.metadata.tables[table].c[column].type
+            assert model_type.compile(dialect=postgresql.dialect()) == "BIGINT", (table, column)
+            assert str(types[column]) == "BIGINT", (table, column)
+
+
+def test_a_balance_beyond_32_bits_is_exact(app: VideoLab, demo, audit_balance) -> None:
+    for _ in range(3):
+        app.credits.recharge(demo.admin, "bob@example.com", 1_000_000_000)
+    expected = 50_000 + 3_000_000_000
+    assert app.credits.balance(demo.bob) == expected
+    assert audit_balance(app, demo.bob) == (expected, expected)

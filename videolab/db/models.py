@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -74,7 +75,7 @@ class User(Timestamped, Base):
     password: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.USER)
     #: Cached balance in milli-tokens; always equal to the sum of this user's ledger rows.
-    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     #: Sign-in back-off, kept in the database so it survives a restart.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -137,11 +138,11 @@ class Video(Timestamped, Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     duration_s: Mapped[float] = mapped_column(Float)
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: What the upload cost (0 for seeded videos).
-    cost: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class VideoChunk(Base):
@@ -177,9 +178,9 @@ class InferenceJob(Timestamped, Base):
     frames_total: Mapped[int] = mapped_column(Integer, default=0)
     frames_processed: Mapped[int] = mapped_column(Integer, default=0)
     #: Credits held when the job was accepted (milli-tokens).
-    cost: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
     #: What the job finally cost once settled (milli-tokens); None while unsettled.
-    charged: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    charged: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     #: Grams of CO2-equivalent, float for milligram precision.
     carbon_footprint: Mapped[float | None] = mapped_column(Float, nullable=True)
     backend: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -207,7 +208,7 @@ class Result(Timestamped, Base):
         Uuid, ForeignKey("inference_jobs.id", ondelete="CASCADE"), unique=True
     )
     json_res: Mapped[dict[str, Any]] = mapped_column(JSON)
-    zip_size: Mapped[int] = mapped_column(Integer, default=0)
+    zip_size: Mapped[int] = mapped_column(BigInteger, default=0)
     zip_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     job: Mapped[InferenceJob] = relationship(back_populates="result")
@@ -234,8 +235,8 @@ class CreditEntry(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    delta: Mapped[int] = mapped_column(Integer)
-    balance_after: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[LedgerReason] = mapped_column(_enum(LedgerReason, "ledger_reason"))
     note: Mapped[str] = mapped_column(String(255), default="")
     # Money history outlives what it paid for: deleting a video keeps its ledger row.
