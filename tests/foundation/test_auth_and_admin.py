@@ -169,3 +169,24 @@ def test_cli_admin_commands_refuse_users_with_exit_code_3(app: VideoLab, run_cli
     result = run_cli("credits", "recharge", "alice@example.com", "0.0001",
                      user="admin@example.com")
     assert result.code == 1 and len(result.err_lines) == 1
+
+
+def test_deleting_a_tag_removes_it_from_every_dataset(app: VideoLab, demo) -> None:
+    ds = app.datasets.create(demo.bob, "tagged", ["wildlife", "sports"])
+    wildlife = next(t for t in app.tags.list(demo.admin) if t.name == "wildlife")
+    assert wildlife.dataset_count == 1
+    app.tags.delete(demo.admin, wildlife.id)
+    assert app.datasets.get(demo.bob, ds.id).tags == ("sports",)
+    with pytest.raises(InvalidInput):
+        app.datasets.create(demo.bob, "again", ["wildlife"])
+
+
+def test_the_last_administrator_cannot_be_demoted(app: VideoLab, demo) -> None:
+    from videolab.domain.errors import Conflict
+
+    with pytest.raises(Conflict):
+        app.users.set_role(demo.admin, "admin@example.com", "user")
+    app.users.set_role(demo.admin, "alice@example.com", "admin")
+    assert app.users.set_role(demo.admin, "admin@example.com", "user").role is Role.USER
+    with pytest.raises(PermissionDenied):  # the role is read from the database at once
+        app.users.list(demo.admin)

@@ -181,3 +181,41 @@ def test_cli_refuses_bad_files_one_line_each_and_uploads_the_good_one(
     assert items[1]["frame_count"] == 48 and items[1]["cost"] == 0.048
     after = counts(app)
     assert (after.videos, after.ledger) == (rows.videos + 1, rows.ledger + 1)
+
+
+def test_concurrent_uploads_that_together_overdraw_charge_only_what_the_balance_holds(
+    app: VideoLab, demo, make_clip, counts, audit_balance
+) -> None:
+    """Each upload alone is affordable, not all together: the ones that lose the race are
+    refused whole (no row, no chunk, no ledger row) and the balance never goes below zero."""
+    import threading
+
+    clips = [make_clip(seed=200 + i, frames=20) for i in range(3)]
+    racer = make_account(app, demo.admin, "racer@example.com", 45)  # two of three fit
+    dataset = app.datasets.create(racer, "race")
+    rows = counts(app)
+    barrier = threading.Barrier(len(clips))
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def upload(path: Path) -> None:
+        barrier.wait()
+        try:
+            result: object = app.videos.upload(racer, dataset.id, path)
+        except Exception as exc:
+            result = exc
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=upload, args=(c.path,)) for c in clips]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], InsufficientCredits), outcomes
+    assert audit_balance(app, racer) == (5, 5)
+    after = counts(app)
+    assert (after.videos, after.ledger) == (rows.videos + 2, rows.ledger + 2)
+    assert len(app.videos.list(racer, dataset.id)) == 2
