@@ -19,6 +19,15 @@ def test_the_gui_imports_without_torch() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+def test_the_login_dialog_does_not_wait_for_the_database_layer() -> None:
+    """What shows the first window imports neither SQLAlchemy nor OpenCV: those load in a
+    worker while the dialog is already on screen."""
+    code = ("import sys, videolab.gui.app; "
+            "heavy = [m for m in ('sqlalchemy', 'cv2', 'argon2', 'torch') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
 def test_demo_flag_opens_a_seeded_demo_database(qtbot, tmp_home, no_keyring) -> None:  # type: ignore[no-untyped-def]
     assert parse_args(["--demo"]).demo
     launcher = Launcher(demo=True)

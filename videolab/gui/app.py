@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
@@ -20,11 +21,12 @@ from videolab.domain.dto import UserDTO
 from videolab.gui.errors import describe
 from videolab.gui.keyring_store import TokenStore
 from videolab.gui.login import LoginDialog
-from videolab.gui.main_window import MainWindow
-from videolab.gui.session import UserSession
 from videolab.gui.widgets.brand import app_icon
-from videolab.services.app import VideoLab
 from videolab.settings import app_paths, database_url
+
+if TYPE_CHECKING:  # the services (SQLAlchemy, OpenCV, argon2) load behind the login dialog
+    from videolab.gui.main_window import MainWindow
+    from videolab.services.app import VideoLab
 
 log = logging.getLogger("videolab.gui")
 
@@ -35,6 +37,8 @@ def demo_db_path() -> Path:
 
 def open_database(db: str | None, demo: bool) -> VideoLab:
     """Open (and migrate) the database; with ``demo``, the demo database, seeded (worker code)."""
+    from videolab.services.app import VideoLab
+
     lab = VideoLab.open(str(demo_db_path()) if demo else db)
     if demo:
         lab.load_demo()
@@ -98,6 +102,9 @@ class Launcher(QObject):
             QApplication.quit()
 
     def show_main(self, user: UserDTO, token: str | None) -> None:
+        from videolab.gui.main_window import MainWindow
+        from videolab.gui.session import UserSession
+
         assert self.lab is not None
         self.dialog = None
         session = UserSession(self.lab, user, token)

@@ -7,6 +7,7 @@ stays responsive. Errors appear inside the dialog, under the fields.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,8 +29,9 @@ from videolab.gui.keyring_store import TokenStore
 from videolab.gui.widgets import look
 from videolab.gui.widgets.brand import mark_pixmap
 from videolab.gui.workers import Executor
-from videolab.services.app import VideoLab
-from videolab.services.seed import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from videolab.services.app import VideoLab
 
 SIGN_IN, FIRST_ADMIN, LOADING = "sign-in", "first-admin", "loading"
 
@@ -99,11 +101,8 @@ class LoginDialog(QDialog):
             f"#DemoHint {{ background: {bg.name()}; color: {fg.name()}; border-radius: 8px;"
             " padding: 10px; }"
         )
-        self.demo_box.setText(
-            "<b>Demo database.</b> Sign in as <b>alice@example.com</b> (100 tokens), "
-            "<b>bob@example.com</b> (50) or <b>admin@example.com</b> (1000); "
-            f"the password is <b>{DEMO_PASSWORD}</b>."
-        )
+        self.demo_box.setText("<b>Demo database.</b> Preparing sample accounts, datasets and "
+                              "a video…")
         self.demo_box.setVisible(demo)
         self.submit = QPushButton("Sign in")
         self.submit.setDefault(True)
@@ -173,7 +172,14 @@ class LoginDialog(QDialog):
         self._update_keyring_note()
 
     def set_app(self, app: VideoLab) -> None:
+        from videolab.services.seed import DEMO_PASSWORD
+
         self.app = app
+        self.demo_box.setText(
+            "<b>Demo database.</b> Sign in as <b>alice@example.com</b> (100 tokens), "
+            "<b>bob@example.com</b> (50) or <b>admin@example.com</b> (1000); "
+            f"the password is <b>{DEMO_PASSWORD}</b>."
+        )
         try:
             first = app.auth.needs_first_admin()
         except Exception as exc:
