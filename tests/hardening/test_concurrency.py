@@ -4,6 +4,7 @@ refused cleanly, the balance never goes negative and always equals the ledger, a
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from tests.hardening.conftest import Lab
 from tests.hardening.harness import audit, has_detection, raw_connect
 from tests.hardening.workers import hammer
 from videolab.db.engine import BUSY_TIMEOUT_MS, Database
+from videolab.services.app import VideoLab
 
 THREADS = 12
 PROCESSES = 3
@@ -89,3 +91,23 @@ def test_a_reader_is_not_starved_by_queued_writers(lab: Lab) -> None:
             w.join(timeout=60)
     assert errors == []
     assert lab.app.credits.balance(lab.alice) == balance + 24
+
+
+@pytest.mark.timeout(300)
+def test_several_processes_starting_on_a_new_database_at_once(home: Path,
+                                                              tmp_path: Path) -> None:
+    """The first start creates the schema; several starting together must queue for that
+    (a GUI and a CLI opened at once), not fail with "database is locked"."""
+    from tests.hardening.harness import REPO, child_env, cli_args
+
+    for attempt in range(3):
+        db = tmp_path / f"new-{attempt}.db"
+        procs = [subprocess.Popen(cli_args(db, "init"), env=child_env(home), cwd=REPO,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(6)]
+        outcomes = [(p.wait(timeout=240), p.communicate()[1]) for p in procs]
+        failures = [err for code, err in outcomes if code != 0]
+        assert failures == [], failures[0]
+        audit(db).check()
+        with VideoLab.open(str(db)) as app:
+            assert app.schema_is_current()

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 #: How long a writer waits for the write lock before giving up (a 2 GB upload holds it ~15 s).
 BUSY_TIMEOUT_MS = 120_000
 _BEGIN_OPTION = "videolab_begin"
+#: Execution options for a connection whose transactions read then write: BEGIN IMMEDIATE.
+WRITE_OPTIONS = {_BEGIN_OPTION: "IMMEDIATE"}
 
 
 def _sqlite_module() -> ModuleType | None:
@@ -115,7 +117,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        write_engine = self.engine.execution_options(**WRITE_OPTIONS)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_engine, expire_on_commit=False)
 

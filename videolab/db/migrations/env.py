@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine
 
-from videolab.db.engine import make_engine
+from videolab.db.engine import WRITE_OPTIONS, make_engine
 from videolab.db.models import Base
 
 config = context.config
@@ -25,6 +25,9 @@ def run_migrations_online() -> None:
     if engine is None:
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
+        # A migration reads the schema version, then changes the schema: BEGIN IMMEDIATE, so
+        # processes starting on a new database at once take turns instead of failing.
+        connection.execution_options(**WRITE_OPTIONS)
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # SQLite alters a table by rebuilding it (create, copy, DROP, rename). With foreign
