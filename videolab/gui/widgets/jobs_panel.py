@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -157,7 +157,17 @@ class JobsPanel(QWidget):
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(head)
         layout.addWidget(self.splitter, 1)
+        # Jobs started elsewhere (the CLI, another window) are polled while they run.
+        self.poll = QTimer(self)
+        self.poll.setInterval(2000)
+        self.poll.timeout.connect(self._poll)
+        self.poll.start()
         self._selection()
+
+    def _poll(self) -> None:
+        local = set(self.jobs.running)
+        if any(not j.status.is_final and j.id not in local for j in self.model.rows()):
+            self.reload()
 
     def reload(self) -> None:
         try:

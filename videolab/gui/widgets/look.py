@@ -52,10 +52,16 @@ def class_colour(class_id: int) -> QColor:
 
 
 def muted(pal: QPalette | None = None) -> QColor:
+    """Secondary text: the text colour 40% of the way to the background (opaque, so it also
+    works in style sheets)."""
     pal = pal or palette()
-    colour = pal.color(QPalette.ColorRole.WindowText)
-    colour.setAlphaF(0.6)
-    return colour
+    fg = pal.color(QPalette.ColorRole.WindowText)
+    bg = pal.color(QPalette.ColorRole.Window)
+    return QColor(
+        round(fg.red() * 0.6 + bg.red() * 0.4),
+        round(fg.green() * 0.6 + bg.green() * 0.4),
+        round(fg.blue() * 0.6 + bg.blue() * 0.4),
+    )
 
 
 def scaled_font(widget: QWidget, factor: float, *, bold: bool = False) -> QFont:
