@@ -134,8 +134,10 @@ class Shooter:
             window.datasets.select(shapes.id)
             clips = self.home / "clips"
             clips.mkdir()
-            paths = [generate_video(clips / "crossing_north.mp4", seed=21, frames=120).path,
-                     generate_video(clips / "crossing_south.mp4", seed=22, frames=90).path]
+            paths = [
+                generate_video(clips / "crossing_north.mp4", seed=21, frames=120).path,
+                generate_video(clips / "crossing_south.mp4", seed=22, frames=90).path,
+            ]
             broken = clips / "damaged_export.mp4"
             broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x13" * 4000)
             window.upload_files(shapes.id, [str(p) for p in paths] + [str(broken)])
@@ -183,8 +185,9 @@ class Shooter:
             window.open_results(job)  # type: ignore[arg-type]
             self.wait(lambda: bool(loaded), what="results")
             viewer = window.results
-            busiest = max(viewer.frames[: len(viewer.frames) // 2],
-                          key=lambda f: len(viewer.by_index[f]))
+            busiest = max(
+                viewer.frames[: len(viewer.frames) // 2], key=lambda f: len(viewer.by_index[f])
+            )
             viewer.show_frame(busiest)
             viewer.det_view.selectRow(0)
             self.wait(lambda: not window.executor.busy, what="thumbnails")

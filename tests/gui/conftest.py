@@ -4,7 +4,6 @@ leaves a worker thread running (after napari's conftest)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import keyring
 import pytest
@@ -109,5 +108,3 @@ def admin_window(qtbot, app: VideoLab, demo) -> Iterator[MainWindow]:  # type: i
     win = open_window(qtbot, app, demo.admin)
     yield win
     win.close()
-
-

@@ -32,7 +32,12 @@ def drop_files(target: QWidget, paths: list[Path], pos: QPoint | None = None) ->
     QApplication.sendEvent(target, enter)
     move = QDragMoveEvent(where, Qt.DropAction.CopyAction, mime, buttons, mods)
     QApplication.sendEvent(target, move)
-    event = QDropEvent(where.toPointF(), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        where.toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(target, event)
     return event

@@ -61,4 +61,3 @@ def test_accounts_roles_recharge_and_ledger(qtbot, admin_window: MainWindow) -> 
     reasons = [panel.dialog.model.index(r, 2).data() for r in range(panel.dialog.model.rowCount())]
     assert reasons[0] == "Recharge"
     panel.dialog.close()
-

@@ -13,18 +13,22 @@ from videolab.gui.widgets.about import about_text, show_about
 
 
 def test_the_gui_imports_without_torch() -> None:
-    code = ("import sys, videolab.gui.app, videolab.gui.main_window; "
-            "heavy = [m for m in ('torch', 'ultralytics') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, videolab.gui.app, videolab.gui.main_window; "
+        "heavy = [m for m in ('torch', 'ultralytics') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 def test_the_login_dialog_does_not_wait_for_the_database_layer() -> None:
     """What shows the first window imports neither SQLAlchemy nor OpenCV: those load in a
     worker while the dialog is already on screen."""
-    code = ("import sys, videolab.gui.app; "
-            "heavy = [m for m in ('sqlalchemy', 'cv2', 'argon2', 'torch') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, videolab.gui.app; "
+        "heavy = [m for m in ('sqlalchemy', 'cv2', 'argon2', 'torch') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
@@ -41,9 +45,12 @@ def test_demo_flag_opens_a_seeded_demo_database(qtbot, tmp_home, no_keyring) -> 
     assert demo_db_path().is_file()
     assert dialog.email.text() == "alice@example.com"
     assert launcher.lab is not None
-    assert {u.email for u in launcher.lab.users.list(
-        launcher.lab.auth.login("admin@example.com", "videolab-demo").user)} >= {
-        "admin@example.com", "alice@example.com", "bob@example.com"}
+    assert {
+        u.email
+        for u in launcher.lab.users.list(
+            launcher.lab.auth.login("admin@example.com", "videolab-demo").user
+        )
+    } >= {"admin@example.com", "alice@example.com", "bob@example.com"}
     dialog.close()
     launcher.shutdown()
 

@@ -7,9 +7,8 @@ import time
 from pathlib import Path
 
 from gui_helpers import copy_clip, drop_files, wait_idle
-from PySide6.QtCore import QMimeData, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent
-from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from videolab.domain.money import format_tokens
@@ -31,8 +30,9 @@ def create_dataset(qtbot, window: MainWindow, name: str, tags=("demo",)) -> None
 def test_create_rename_tags_trash_and_restore(qtbot, window: MainWindow, confirm_yes) -> None:  # type: ignore[no-untyped-def]
     panel = window.datasets
     create_dataset(qtbot, window, "Birds", ("wildlife",))
-    assert [d.name for d in panel.model.rows()] == ["Birds", "Moving shapes"] or \
-        "Birds" in [d.name for d in panel.model.rows()]
+    assert [d.name for d in panel.model.rows()] == ["Birds", "Moving shapes"] or "Birds" in [
+        d.name for d in panel.model.rows()
+    ]
     assert panel.current().name == "Birds"
     assert panel.current().tags == ("wildlife",)
     assert window.videos.title.text() == "Birds"
@@ -78,7 +78,9 @@ def test_create_rename_tags_trash_and_restore(qtbot, window: MainWindow, confirm
     assert "Birds of prey" in [d.name for d in panel.model.rows()]
 
 
-def test_drop_a_video_on_the_window_uploads_it(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drop_a_video_on_the_window_uploads_it(
+    qtbot, window: MainWindow, make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     create_dataset(qtbot, window, "Drops")
     before = window.session.user.tokens_milli
     clip = make_clip(seed=5, frames=30)
@@ -86,8 +88,13 @@ def test_drop_a_video_on_the_window_uploads_it(qtbot, window: MainWindow, make_c
 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(400, 300), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(400, 300),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     with qtbot.waitSignal(window.uploads.uploaded, timeout=30_000) as signal:
@@ -108,14 +115,18 @@ def test_drop_a_video_on_the_window_uploads_it(qtbot, window: MainWindow, make_c
     assert ds is not None and ds.video_count == 1
 
 
-def test_drop_on_a_dataset_row_uploads_into_it(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drop_on_a_dataset_row_uploads_into_it(
+    qtbot, window: MainWindow, make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     panel = window.datasets
     target = next(d for d in panel.model.rows() if d.name == "Moving shapes")
     path = copy_clip(make_clip(seed=6, frames=12).path, tmp_path / "in", "row.mp4")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     row = panel.model.row_of(target.id)
-    assert panel.model.canDropMimeData(mime, Qt.DropAction.CopyAction, -1, 0, panel.model.index(row))
+    assert panel.model.canDropMimeData(
+        mime, Qt.DropAction.CopyAction, -1, 0, panel.model.index(row)
+    )
     with qtbot.waitSignal(window.uploads.uploaded, timeout=30_000) as signal:
         rect = panel.view.visualRect(panel.model.index(row))
         drop_files(panel.view.viewport(), [path], rect.center())
@@ -143,7 +154,9 @@ def test_a_corrupt_file_fails_alone(qtbot, window: MainWindow, make_clip, tmp_pa
     assert qm.index(row, 5).data() == states["broken.mp4"].message
 
 
-def test_upload_refused_for_insufficient_credits(qtbot, app: VideoLab, demo, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_refused_for_insufficient_credits(
+    qtbot, app: VideoLab, demo, make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from conftest import open_window
 
     poor = app.users.create(demo.admin, "poor@example.com", "poor password", "user", 10)
@@ -160,9 +173,13 @@ def test_upload_refused_for_insufficient_credits(qtbot, app: VideoLab, demo, mak
         window.close()
 
 
-def test_gui_thread_never_stalls_during_an_upload(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gui_thread_never_stalls_during_an_upload(
+    qtbot, window: MainWindow, make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     create_dataset(qtbot, window, "Probe")
-    path = copy_clip(make_clip(seed=9, frames=150, size=(640, 360)).path, tmp_path / "in", "long.mp4")
+    path = copy_clip(
+        make_clip(seed=9, frames=150, size=(640, 360)).path, tmp_path / "in", "long.mp4"
+    )
     gaps: list[float] = []
     last = [time.monotonic()]
 
@@ -184,13 +201,16 @@ def test_gui_thread_never_stalls_during_an_upload(qtbot, window: MainWindow, mak
     assert max(gaps) < 0.1, f"GUI thread stalled for {max(gaps) * 1000:.0f} ms"
 
 
-def test_cancelled_uploads_store_and_charge_nothing(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cancelled_uploads_store_and_charge_nothing(
+    qtbot, window: MainWindow, make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from videolab.gui.controllers.uploads import CANCELLED
 
     create_dataset(qtbot, window, "Cancelled")
     before = window.session.user.tokens_milli
-    paths = [copy_clip(make_clip(seed=s, frames=12).path, tmp_path / "in", f"c{s}.mp4")
-             for s in (11, 12)]
+    paths = [
+        copy_clip(make_clip(seed=s, frames=12).path, tmp_path / "in", f"c{s}.mp4") for s in (11, 12)
+    ]
     gate = threading.Event()
     window.executor.write(gate.wait, 10)  # the write queue is busy: the uploads wait in line
     drop_files(window, paths)
@@ -204,7 +224,9 @@ def test_cancelled_uploads_store_and_charge_nothing(qtbot, window: MainWindow, m
     assert window.session.user.tokens_milli == before
 
 
-def test_drop_without_a_dataset_explains_what_to_do(qtbot, window: MainWindow, make_clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drop_without_a_dataset_explains_what_to_do(
+    qtbot, window: MainWindow, make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     window.datasets.set_trash_mode(True)  # nothing live is selected in the trash view
     window.datasets.view.selectionModel().clearCurrentIndex()
     path = copy_clip(make_clip(seed=13, frames=12).path, tmp_path / "in", "lost.mp4")

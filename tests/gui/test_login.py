@@ -49,7 +49,10 @@ def test_without_keyring_remember_me_is_off(qtbot, app: VideoLab, no_keyring) ->
 
 
 def test_remember_me_stores_a_token_and_resumes_the_session(
-    qtbot, app: VideoLab, app_db: Path, memory_keyring  # type: ignore[no-untyped-def]
+    qtbot,
+    app: VideoLab,
+    app_db: Path,
+    memory_keyring,  # type: ignore[no-untyped-def]
 ) -> None:
     store = TokenStore(database_url(str(app_db)))
     assert store.available

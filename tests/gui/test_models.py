@@ -24,11 +24,25 @@ from videolab.services.app import VideoLab
 def job(n: int, status: JobStatus = JobStatus.RUNNING) -> JobDTO:
     now = datetime.now(UTC)
     return JobDTO(
-        id=uuid.UUID(int=n), user_id=uuid.uuid4(), dataset_id=uuid.uuid4(), video_id=uuid.uuid4(),
-        video_name=f"clip{n}.mp4", status=status, params={"model": "demo"}, frames_total=100,
-        frames_processed=40, cost_milli=200, charged_milli=0, carbon_grams=0.0123,
-        backend="torch", device="cpu", model_sha256=None, error=None, created_at=now,
-        started_at=now, finished_at=now + timedelta(seconds=5) if status.is_final else None,
+        id=uuid.UUID(int=n),
+        user_id=uuid.uuid4(),
+        dataset_id=uuid.uuid4(),
+        video_id=uuid.uuid4(),
+        video_name=f"clip{n}.mp4",
+        status=status,
+        params={"model": "demo"},
+        frames_total=100,
+        frames_processed=40,
+        cost_milli=200,
+        charged_milli=0,
+        carbon_grams=0.0123,
+        backend="torch",
+        device="cpu",
+        model_sha256=None,
+        error=None,
+        created_at=now,
+        started_at=now,
+        finished_at=now + timedelta(seconds=5) if status.is_final else None,
     )
 
 
@@ -87,8 +101,16 @@ def test_upload_and_results_models(qtmodeltester) -> None:  # type: ignore[no-un
     qtmodeltester.check(queue)
 
     detections = DetectionTableModel()
-    detections.set_detections([{"class_id": 0, "class_name": "square", "confidence": 0.9,
-                                "box_xyxy": [1.0, 2.0, 3.0, 4.0]}])
+    detections.set_detections(
+        [
+            {
+                "class_id": 0,
+                "class_name": "square",
+                "confidence": 0.9,
+                "box_xyxy": [1.0, 2.0, 3.0, 4.0],
+            }
+        ]
+    )
     qtmodeltester.check(detections)
 
     strip = ThumbnailStripModel()

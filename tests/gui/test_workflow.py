@@ -45,8 +45,15 @@ def run_job(qtbot, window: MainWindow, *, end: int = 0, stride: int = 1):  # typ
 
 
 @requires_pipeline
-def test_whole_workflow(qtbot, app: VideoLab, app_db: Path, clip, tmp_path: Path,  # type: ignore[no-untyped-def]
-                        monkeypatch: pytest.MonkeyPatch, no_keyring) -> None:
+def test_whole_workflow(
+    qtbot,
+    app: VideoLab,
+    app_db: Path,
+    clip,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    no_keyring,
+) -> None:
     app.close()  # the launcher opens the database itself, as the program does
     launcher = Launcher(str(app_db))
     launcher.start()

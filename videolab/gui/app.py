@@ -61,8 +61,9 @@ class Launcher(QObject):
     def start(self) -> None:
         self.show_login()
         assert self.dialog is not None
-        self.dialog.executor.write(open_database, self.db, self.demo,
-                                   on_result=self._opened, on_error=self._open_failed)
+        self.dialog.executor.write(
+            open_database, self.db, self.demo, on_result=self._opened, on_error=self._open_failed
+        )
 
     def _opened(self, lab: VideoLab) -> None:
         self.lab = lab
@@ -139,8 +140,11 @@ class Launcher(QObject):
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="videolab", description="VideoLab desktop application")
     parser.add_argument("--db", help="database file or SQLAlchemy URL (default: app data folder)")
-    parser.add_argument("--demo", action="store_true",
-                        help="open a demo database with sample accounts, datasets and a video")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open a demo database with sample accounts, datasets and a video",
+    )
     parser.add_argument("--debug", action="store_true", help="log debug messages")
     return parser.parse_args(list(argv))
 
@@ -162,15 +166,18 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     qt_app = make_application()
     launcher = Launcher(args.db, demo=args.demo)
     launcher.start()
     qt_app.setQuitOnLastWindowClosed(False)
     qt_app.lastWindowClosed.connect(
-        lambda: None if launcher.dialog is not None and launcher.dialog.isVisible()
-        else qt_app.quit()
+        lambda: (
+            None if launcher.dialog is not None and launcher.dialog.isVisible() else qt_app.quit()
+        )
     )
     try:
         return qt_app.exec()

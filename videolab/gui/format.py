@@ -28,7 +28,7 @@ def duration(seconds: float | None) -> str:
     seconds = max(0.0, float(seconds))
     if seconds < 10:
         return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-import threading
 
 import cv2
 import numpy as np
@@ -71,9 +71,12 @@ def make_thumbnails(
             if rgb is None:
                 continue
             h, w = rgb.shape[:2]
-            small = cv2.resize(rgb, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
-            ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
-                                    [cv2.IMWRITE_JPEG_QUALITY, 80])
+            small = cv2.resize(
+                rgb, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA
+            )
+            ok, jpeg = cv2.imencode(
+                ".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
+            )
             if ok:
                 progress((frame, jpeg.tobytes()), force=True)
                 count += 1

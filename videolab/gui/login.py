@@ -39,8 +39,9 @@ SIGN_IN, FIRST_ADMIN, LOADING = "sign-in", "first-admin", "loading"
 class LoginDialog(QDialog):
     signed_in = Signal(object, object)  # UserDTO, session token or None
 
-    def __init__(self, store: TokenStore | None = None, *, demo: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: TokenStore | None = None, *, demo: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in — VideoLab")
         self.setObjectName("LoginDialog")
@@ -101,8 +102,9 @@ class LoginDialog(QDialog):
             f"#DemoHint {{ background: {bg.name()}; color: {fg.name()}; border-radius: 8px;"
             " padding: 10px; }"
         )
-        self.demo_box.setText("<b>Demo database.</b> Preparing sample accounts, datasets and "
-                              "a video…")
+        self.demo_box.setText(
+            "<b>Demo database.</b> Preparing sample accounts, datasets and a video…"
+        )
         self.demo_box.setVisible(demo)
         self.submit = QPushButton("Sign in")
         self.submit.setDefault(True)
@@ -156,12 +158,17 @@ class LoginDialog(QDialog):
         self.form.setRowVisible(self.remember, not first)
         if mode == LOADING:
             self.heading.setText("Opening the database…")
-            self.intro.setText("Preparing the demo data; this takes a moment the first time."
-                               if self.demo else "Checking the database.")
+            self.intro.setText(
+                "Preparing the demo data; this takes a moment the first time."
+                if self.demo
+                else "Checking the database."
+            )
         elif first:
             self.heading.setText("Create the administrator")
-            self.intro.setText("This database has no accounts yet. The first account manages "
-                               "users, credits and tags.")
+            self.intro.setText(
+                "This database has no accounts yet. The first account manages "
+                "users, credits and tags."
+            )
             self.submit.setText("Create and sign in")
         else:
             self.heading.setText("Sign in")
@@ -201,8 +208,11 @@ class LoginDialog(QDialog):
             w.setEnabled(not on)
         if not on:
             self._update_keyring_note()
-        self.submit.setText("Signing in…" if on else
-                            ("Create and sign in" if self.mode == FIRST_ADMIN else "Sign in"))
+        self.submit.setText(
+            "Signing in…"
+            if on
+            else ("Create and sign in" if self.mode == FIRST_ADMIN else "Sign in")
+        )
 
     # -- submit ------------------------------------------------------------------------------
     def submit_form(self) -> None:
@@ -233,8 +243,9 @@ class LoginDialog(QDialog):
                 return result.user, result.session_token
 
         self.busy(True)
-        self.executor.write(work, on_result=self._done, on_error=self._failed,
-                            on_finished=lambda: self.busy(False))
+        self.executor.write(
+            work, on_result=self._done, on_error=self._failed, on_finished=lambda: self.busy(False)
+        )
 
     def _done(self, value: tuple[UserDTO, str | None]) -> None:
         user, token = value

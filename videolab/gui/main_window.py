@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
@@ -17,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videolab.domain.dto import DatasetDTO, JobDTO, UserDTO, VideoDTO
+from videolab.domain.dto import JobDTO, UserDTO, VideoDTO
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
 from videolab.gui.controllers.uploads import UploadController
@@ -38,8 +45,13 @@ from videolab.gui.widgets.videos_panel import VideosPanel
 from videolab.gui.workers import Executor
 from videolab.inference.params import DetectionParams
 
-SPLITTERS = ("main-splitter", "videos-splitter", "jobs-splitter", "results-splitter",
-             "admin-splitter")
+SPLITTERS = (
+    "main-splitter",
+    "videos-splitter",
+    "jobs-splitter",
+    "results-splitter",
+    "admin-splitter",
+)
 
 
 def gui_settings(config_dir: Path) -> QSettings:
@@ -125,11 +137,21 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self._action(file, "&Upload videos…", self.videos.choose_files, "Ctrl+U",
-                     "Upload video files into the selected dataset")
+        self._action(
+            file,
+            "&Upload videos…",
+            self.videos.choose_files,
+            "Ctrl+U",
+            "Upload video files into the selected dataset",
+        )
         file.addSeparator()
-        self._action(file, "Sign &out / switch user…", self.sign_out, "Ctrl+Shift+L",
-                     "Sign out, then sign in as someone else")
+        self._action(
+            file,
+            "Sign &out / switch user…",
+            self.sign_out,
+            "Ctrl+Shift+L",
+            "Sign out, then sign in as someone else",
+        )
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         ds = bar.addMenu("&Dataset")
         self._action(ds, "&New dataset…", self.datasets.create_dataset, "Ctrl+N")
@@ -137,8 +159,12 @@ class MainWindow(QMainWindow):
         ds.addAction(self.datasets.tags_action)
         ds.addAction(self.datasets.delete_action)
         ds.addSeparator()
-        self._action(ds, "Show &trash", lambda: self.datasets.set_trash_mode(
-            not self.datasets.trash_mode), "Ctrl+Shift+T")
+        self._action(
+            ds,
+            "Show &trash",
+            lambda: self.datasets.set_trash_mode(not self.datasets.trash_mode),
+            "Ctrl+Shift+T",
+        )
         ds.addAction(self.datasets.restore_action)
         det = bar.addMenu("De&tection")
         self._action(det, "&Run detection…", self.run_selected, "Ctrl+R")
@@ -146,10 +172,13 @@ class MainWindow(QMainWindow):
         self._action(det, "Open &results", self.jobs_panel._open_selected, "Ctrl+O")
         view = bar.addMenu("&View")
         for i, name in enumerate(("Videos", "Jobs", "Results", "Admin")):
-            self._action(view, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
-                         f"Ctrl+{i + 1}")
+            self._action(
+                view, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"
+            )
         view.addSeparator()
-        self._action(view, "&Find dataset", self.datasets.search.setFocus, QKeySequence.StandardKey.Find)
+        self._action(
+            view, "&Find dataset", self.datasets.search.setFocus, QKeySequence.StandardKey.Find
+        )
         self._action(view, "Re&fresh", self.refresh, QKeySequence.StandardKey.Refresh)
         account = bar.addMenu("&Account")
         self._action(account, "My credits &ledger…", self.show_my_ledger)
@@ -190,8 +219,9 @@ class MainWindow(QMainWindow):
         if dataset_id is None:
             current = self.datasets.current()
             if current is None or current.is_deleted:
-                self.errors.notify("Select or create a dataset first; dropped videos go into it.",
-                                   "warning")
+                self.errors.notify(
+                    "Select or create a dataset first; dropped videos go into it.", "warning"
+                )
                 return
             dataset_id = current.id
         if not paths:
@@ -257,15 +287,20 @@ class MainWindow(QMainWindow):
                 key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
                 if key:
                     rows.append((action.text().replace("&", ""), key))
-        rows += [("Results: play / pause", "Space"), ("Results: previous / next frame", "← / →"),
-                 ("Results: first / last frame", "Home / End")]
+        rows += [
+            ("Results: play / pause", "Space"),
+            ("Results: previous / next frame", "← / →"),
+            ("Results: first / last frame", "Home / End"),
+        ]
         return rows
 
     def show_shortcuts(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        table = "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{key}</b></td></tr>"
-                        for name, key in self.shortcuts())
+        table = "".join(
+            f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{key}</b></td></tr>"
+            for name, key in self.shortcuts()
+        )
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setText(f"<table>{table}</table>")
@@ -284,7 +319,9 @@ class MainWindow(QMainWindow):
 
     def sign_out(self) -> None:
         if self.executor.busy and not dialogs.confirm(
-            self, "Sign out", "Uploads or jobs are still running; signing out cancels them.",
+            self,
+            "Sign out",
+            "Uploads or jobs are still running; signing out cancels them.",
             action="Cancel them and sign out",
         ):
             return

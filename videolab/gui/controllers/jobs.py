@@ -53,21 +53,28 @@ class JobController(QObject):
     def running(self) -> list[uuid.UUID]:
         return list(self.workers)
 
-    def submit(self, video_id: uuid.UUID, params: DetectionParams, *,
-               allow_untrusted: bool = False) -> None:
+    def submit(
+        self, video_id: uuid.UUID, params: DetectionParams, *, allow_untrusted: bool = False
+    ) -> None:
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConsentRequired) and not allow_untrusted:
-                text = (f"{exc.message}\n\nA .pt model file is a Python pickle: loading it can "
-                        "run any code it contains. Only continue if you trust where it came from.")
+                text = (
+                    f"{exc.message}\n\nA .pt model file is a Python pickle: loading it can "
+                    "run any code it contains. Only continue if you trust where it came from."
+                )
                 if dialogs.confirm(None, "Load an outside model?", text, action="Load it"):
                     self.submit(video_id, params, allow_untrusted=True)
                 return
             self.ctx.errors.handle(exc, "The job was not started")
 
         self.ctx.executor.write(
-            self.ctx.app.jobs.create, self.ctx.user, video_id, params,
+            self.ctx.app.jobs.create,
+            self.ctx.user,
+            video_id,
+            params,
             allow_untrusted_model=allow_untrusted,
-            on_result=self._accepted, on_error=failed,
+            on_result=self._accepted,
+            on_error=failed,
         )
 
     def _accepted(self, job: JobDTO) -> None:
@@ -78,7 +85,10 @@ class JobController(QObject):
 
     def start(self, job: JobDTO) -> None:
         worker = self.ctx.executor.job(
-            run_job, self.ctx.app, self.ctx.user, job.id,
+            run_job,
+            self.ctx.app,
+            self.ctx.user,
+            job.id,
             on_progress=lambda p, key=job.id: self._progress(key, p),
             on_result=self._finished,
             on_error=lambda exc: self.ctx.errors.handle(exc, "Detection"),
@@ -94,8 +104,11 @@ class JobController(QObject):
             self.ctx.errors.handle(exc)
 
     def _progress(self, job_id: uuid.UUID, p: Any) -> None:
-        live = LiveProgress(int(getattr(p, "done", 0)), int(getattr(p, "total", 0)),
-                            float(getattr(p, "fps", 0.0) or 0.0))
+        live = LiveProgress(
+            int(getattr(p, "done", 0)),
+            int(getattr(p, "total", 0)),
+            float(getattr(p, "fps", 0.0) or 0.0),
+        )
         self.progress.emit(job_id, live)
         jpeg = getattr(p, "preview_jpeg", None)
         if jpeg:
@@ -122,8 +135,9 @@ class JobController(QObject):
             self._refresh_balance()
             self.job_changed.emit(job)
 
-        self.ctx.executor.write(self.ctx.app.jobs.cancel, self.ctx.user, job_id,
-                                on_result=cancelled)
+        self.ctx.executor.write(
+            self.ctx.app.jobs.cancel, self.ctx.user, job_id, on_result=cancelled
+        )
 
     def _refresh_balance(self) -> None:
         try:

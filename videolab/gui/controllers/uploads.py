@@ -23,7 +23,13 @@ from videolab.gui.workers import Worker
 from videolab.services.app import VideoLab
 
 WAITING, PROBING, UPLOADING, DONE, FAILED, CANCELLED = (
-    "Waiting", "Checking", "Uploading", "Uploaded", "Failed", "Cancelled")
+    "Waiting",
+    "Checking",
+    "Uploading",
+    "Uploaded",
+    "Failed",
+    "Cancelled",
+)
 
 
 @dataclass(frozen=True)
@@ -130,9 +136,15 @@ class UploadController(QObject):
             self._update(key, state=PROBING)
         elif kind == "estimate":
             est: UploadEstimate = value[1]
-            self._update(key, state=UPLOADING, frames=est.frame_count, cost_milli=est.cost_milli,
-                         name=est.name, total_bytes=est.size_bytes,
-                         message=f"{est.frame_count:,} frames")
+            self._update(
+                key,
+                state=UPLOADING,
+                frames=est.frame_count,
+                cost_milli=est.cost_milli,
+                name=est.name,
+                total_bytes=est.size_bytes,
+                message=f"{est.frame_count:,} frames",
+            )
         elif kind == "store":
             self._update(key, state=UPLOADING, done_bytes=value[1], total_bytes=value[2])
 
@@ -143,9 +155,15 @@ class UploadController(QObject):
         except Exception as exc:
             self.ctx.errors.handle(exc)
             balance = ""
-        self._update(key, state=DONE, frames=video.frame_count, cost_milli=video.cost_milli,
-                     done_bytes=video.size_bytes, total_bytes=video.size_bytes,
-                     message=f"Stored · {balance}")
+        self._update(
+            key,
+            state=DONE,
+            frames=video.frame_count,
+            cost_milli=video.cost_milli,
+            done_bytes=video.size_bytes,
+            total_bytes=video.size_bytes,
+            message=f"Stored · {balance}",
+        )
         self.uploaded.emit(video)
 
     def _failed(self, key: uuid.UUID, exc: BaseException) -> None:

@@ -26,22 +26,41 @@ class UserTableModel(DtoTableModel[UserDTO]):
     columns = (
         Column("Email", lambda u: u.email),
         Column("Role", lambda u: u.role.value.capitalize(), align=CENTER),
-        Column("Balance", lambda u: format_tokens(u.tokens_milli), sort=lambda u: u.tokens_milli,
-               align=RIGHT),
-        Column("Member since", lambda u: fmt.date_time(u.created_at),
-               sort=lambda u: fmt.timestamp(u.created_at), align=RIGHT),
+        Column(
+            "Balance",
+            lambda u: format_tokens(u.tokens_milli),
+            sort=lambda u: u.tokens_milli,
+            align=RIGHT,
+        ),
+        Column(
+            "Member since",
+            lambda u: fmt.date_time(u.created_at),
+            sort=lambda u: fmt.timestamp(u.created_at),
+            align=RIGHT,
+        ),
     )
 
 
 class LedgerTableModel(DtoTableModel[LedgerEntryDTO]):
     columns = (
-        Column("When", lambda e: fmt.date_time(e.created_at),
-               sort=lambda e: fmt.timestamp(e.created_at)),
-        Column("Change", lambda e: ("+" if e.delta_milli > 0 else "") + format_tokens(e.delta_milli),
-               sort=lambda e: e.delta_milli, align=RIGHT),
+        Column(
+            "When",
+            lambda e: fmt.date_time(e.created_at),
+            sort=lambda e: fmt.timestamp(e.created_at),
+        ),
+        Column(
+            "Change",
+            lambda e: ("+" if e.delta_milli > 0 else "") + format_tokens(e.delta_milli),
+            sort=lambda e: e.delta_milli,
+            align=RIGHT,
+        ),
         Column("Reason", lambda e: REASONS.get(e.reason.value, e.reason.value)),
-        Column("Balance after", lambda e: format_tokens(e.balance_after_milli),
-               sort=lambda e: e.balance_after_milli, align=RIGHT),
+        Column(
+            "Balance after",
+            lambda e: format_tokens(e.balance_after_milli),
+            sort=lambda e: e.balance_after_milli,
+            align=RIGHT,
+        ),
         Column("Note", lambda e: e.note),
     )
 
@@ -54,8 +73,9 @@ class LedgerTableModel(DtoTableModel[LedgerEntryDTO]):
 class TagTableModel(DtoTableModel[TagDTO]):
     columns = (
         Column("Tag", lambda t: t.name),
-        Column("Datasets", lambda t: str(t.dataset_count), sort=lambda t: t.dataset_count,
-               align=RIGHT),
+        Column(
+            "Datasets", lambda t: str(t.dataset_count), sort=lambda t: t.dataset_count, align=RIGHT
+        ),
     )
 
     @staticmethod

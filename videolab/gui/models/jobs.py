@@ -6,8 +6,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
-
 from videolab.domain.dto import JobDTO
 from videolab.domain.enums import JobStatus
 from videolab.domain.money import format_tokens
@@ -43,24 +41,51 @@ class JobTableModel(DtoTableModel[JobDTO]):
     def __init__(self, parent: Any = None) -> None:
         self.live: dict[uuid.UUID, LiveProgress] = {}
         self.columns = (
-            Column("Video", lambda j: j.video_name,
-                   tooltip=lambda j: f"{j.video_name}\nmodel {j.params.get('model', '?')}"),
-            Column("Status", lambda j: j.status.value.capitalize(), align=CENTER,
-                   tooltip=lambda j: j.error or j.status.value),
+            Column(
+                "Video",
+                lambda j: j.video_name,
+                tooltip=lambda j: f"{j.video_name}\nmodel {j.params.get('model', '?')}",
+            ),
+            Column(
+                "Status",
+                lambda j: j.status.value.capitalize(),
+                align=CENTER,
+                tooltip=lambda j: j.error or j.status.value,
+            ),
             Column("Progress", self._progress_text, sort=self._fraction, align=CENTER),
             Column("FPS", self._fps_text, align=RIGHT),
             Column("Frames", self._frames_text, sort=lambda j: j.frames_total, align=RIGHT),
-            Column("Cost", cost_text, sort=lambda j: j.charged_milli or j.cost_milli, align=RIGHT,
-                   tooltip=lambda j: f"estimated {format_tokens(j.cost_milli)}, "
-                                     f"charged {format_tokens(j.charged_milli)} tokens"),
-            Column("Carbon", lambda j: fmt.carbon(j.carbon_grams),
-                   sort=lambda j: j.carbon_grams or 0.0, align=RIGHT),
-            Column("Device", lambda j: " / ".join(x for x in (j.device, j.backend) if x),
-                   align=CENTER),
-            Column("Created", lambda j: fmt.date_time(j.created_at),
-                   sort=lambda j: fmt.timestamp(j.created_at), align=RIGHT),
-            Column("Took", lambda j: fmt.duration(job_seconds(j)),
-                   sort=lambda j: job_seconds(j) or 0.0, align=RIGHT),
+            Column(
+                "Cost",
+                cost_text,
+                sort=lambda j: j.charged_milli or j.cost_milli,
+                align=RIGHT,
+                tooltip=lambda j: (
+                    f"estimated {format_tokens(j.cost_milli)}, "
+                    f"charged {format_tokens(j.charged_milli)} tokens"
+                ),
+            ),
+            Column(
+                "Carbon",
+                lambda j: fmt.carbon(j.carbon_grams),
+                sort=lambda j: j.carbon_grams or 0.0,
+                align=RIGHT,
+            ),
+            Column(
+                "Device", lambda j: " / ".join(x for x in (j.device, j.backend) if x), align=CENTER
+            ),
+            Column(
+                "Created",
+                lambda j: fmt.date_time(j.created_at),
+                sort=lambda j: fmt.timestamp(j.created_at),
+                align=RIGHT,
+            ),
+            Column(
+                "Took",
+                lambda j: fmt.duration(job_seconds(j)),
+                sort=lambda j: job_seconds(j) or 0.0,
+                align=RIGHT,
+            ),
         )
         super().__init__(parent)
 

@@ -19,10 +19,17 @@ class UploadQueueModel(DtoTableModel[UploadItem]):
     columns = (
         Column("File", lambda u: u.name, tooltip=lambda u: u.path),
         Column("Frames", lambda u: f"{u.frames:,}" if u.frames is not None else "…", align=RIGHT),
-        Column("Cost", lambda u: f"{format_tokens(u.cost_milli)}" if u.cost_milli is not None
-               else "…", align=RIGHT, tooltip=lambda u: "tokens, known after the file is checked"),
-        Column("Progress", lambda u: u.state if u.fraction is None else
-               f"{u.state} {u.fraction * 100:.0f}%", align=CENTER),
+        Column(
+            "Cost",
+            lambda u: f"{format_tokens(u.cost_milli)}" if u.cost_milli is not None else "…",
+            align=RIGHT,
+            tooltip=lambda u: "tokens, known after the file is checked",
+        ),
+        Column(
+            "Progress",
+            lambda u: u.state if u.fraction is None else f"{u.state} {u.fraction * 100:.0f}%",
+            align=CENTER,
+        ),
         Column("Size", lambda u: fmt.size(u.total_bytes) if u.total_bytes else "", align=RIGHT),
         Column("Details", lambda u: u.message, tooltip=lambda u: u.message),
     )

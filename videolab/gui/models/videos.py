@@ -19,14 +19,26 @@ class VideoTableModel(DtoTableModel[VideoDTO]):
     columns = (
         Column("Video", lambda v: v.name, tooltip=lambda v: f"{v.name}\nSHA-256 {v.sha256}"),
         Column("Frames", lambda v: f"{v.frame_count:,}", sort=lambda v: v.frame_count, align=RIGHT),
-        Column("Duration", lambda v: fmt.duration(v.duration_s), sort=lambda v: v.duration_s,
-               align=RIGHT),
-        Column("Resolution", lambda v: f"{v.width}×{v.height}", sort=lambda v: v.width * v.height,
-               align=CENTER),
+        Column(
+            "Duration",
+            lambda v: fmt.duration(v.duration_s),
+            sort=lambda v: v.duration_s,
+            align=RIGHT,
+        ),
+        Column(
+            "Resolution",
+            lambda v: f"{v.width}×{v.height}",
+            sort=lambda v: v.width * v.height,
+            align=CENTER,
+        ),
         Column("FPS", lambda v: f"{v.fps:.2f}", sort=lambda v: v.fps, align=RIGHT),
         Column("Size", lambda v: fmt.size(v.size_bytes), sort=lambda v: v.size_bytes, align=RIGHT),
-        Column("Added", lambda v: fmt.date_time(v.created_at),
-               sort=lambda v: fmt.timestamp(v.created_at), align=RIGHT),
+        Column(
+            "Added",
+            lambda v: fmt.date_time(v.created_at),
+            sort=lambda v: fmt.timestamp(v.created_at),
+            align=RIGHT,
+        ),
     )
 
     def __init__(self, parent: Any = None) -> None:

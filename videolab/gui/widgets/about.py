@@ -36,8 +36,9 @@ def versions() -> list[tuple[str, str]]:
 
 
 def about_text() -> str:
-    rows = "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{ver}</b></td></tr>"
-                   for name, ver in versions())
+    rows = "".join(
+        f"<tr><td>{name}</td><td>&nbsp;&nbsp;<b>{ver}</b></td></tr>" for name, ver in versions()
+    )
     return (
         "<h2>VideoLab</h2>"
         "<p>Curate video datasets and run object detection on them, locally.</p>"

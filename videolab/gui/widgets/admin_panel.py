@@ -138,27 +138,43 @@ class AdminPanel(QWidget):
     # -- accounts ----------------------------------------------------------------------------
     def add_user(self) -> None:
         dialog = dialogs.AddUserDialog(self)
-        dialog.accepted.connect(lambda: self._write(
-            self.ctx.app.users.create, dialog.email.text().strip(), dialog.password.text(),
-            dialog.role.currentText(), dialog.tokens_milli(),
-            done=f"Account {dialog.email.text().strip()} added."))
+        dialog.accepted.connect(
+            lambda: self._write(
+                self.ctx.app.users.create,
+                dialog.email.text().strip(),
+                dialog.password.text(),
+                dialog.role.currentText(),
+                dialog.tokens_milli(),
+                done=f"Account {dialog.email.text().strip()} added.",
+            )
+        )
         dialog.open()
         self.dialog = dialog
 
     def set_role(self, role: Role) -> None:
         user = self.current_user()
         if user is not None and user.role != role:
-            self._write(self.ctx.app.users.set_role, user.email, role,
-                        done=f"{user.email} is now {role.value}.")
+            self._write(
+                self.ctx.app.users.set_role,
+                user.email,
+                role,
+                done=f"{user.email} is now {role.value}.",
+            )
 
     def recharge(self) -> None:
         user = self.current_user()
         if user is None:
             return
         dialog = dialogs.RechargeDialog(self, user)
-        dialog.accepted.connect(lambda: self._write(
-            self.ctx.app.credits.recharge, user.email, dialog.milli(), dialog.note.text().strip(),
-            done=f"Added {format_tokens(dialog.milli())} tokens to {user.email}."))
+        dialog.accepted.connect(
+            lambda: self._write(
+                self.ctx.app.credits.recharge,
+                user.email,
+                dialog.milli(),
+                dialog.note.text().strip(),
+                done=f"Added {format_tokens(dialog.milli())} tokens to {user.email}.",
+            )
+        )
         dialog.open()
         self.dialog = dialog
 
@@ -178,8 +194,14 @@ class AdminPanel(QWidget):
     # -- tags --------------------------------------------------------------------------------
     def add_tag(self) -> None:
         dialog = dialogs.TextDialog(self, "Add tag", "Name", "", "Add")
-        dialog.accepted.connect(lambda: self._write(
-            self.ctx.app.tags.add, dialog.value(), done=f"Tag '{dialog.value()}' added.", tags=True))
+        dialog.accepted.connect(
+            lambda: self._write(
+                self.ctx.app.tags.add,
+                dialog.value(),
+                done=f"Tag '{dialog.value()}' added.",
+                tags=True,
+            )
+        )
         dialog.open()
         self.dialog = dialog
 
@@ -188,8 +210,11 @@ class AdminPanel(QWidget):
         if tag is None:
             return
         dialog = dialogs.TextDialog(self, "Rename tag", "New name", tag.name, "Rename")
-        dialog.accepted.connect(lambda: self._write(
-            self.ctx.app.tags.rename, tag.id, dialog.value(), done="Tag renamed.", tags=True))
+        dialog.accepted.connect(
+            lambda: self._write(
+                self.ctx.app.tags.rename, tag.id, dialog.value(), done="Tag renamed.", tags=True
+            )
+        )
         dialog.open()
         self.dialog = dialog
 
@@ -197,8 +222,13 @@ class AdminPanel(QWidget):
         tag = self.current_tag()
         if tag is None:
             return
-        if dialogs.confirm(self, "Delete tag",
-                           f"Delete the tag '{tag.name}'? It is removed from the "
-                           f"{tag.dataset_count} dataset(s) that carry it.", action="Delete"):
-            self._write(self.ctx.app.tags.delete, tag.id, done=f"Tag '{tag.name}' deleted.",
-                        tags=True)
+        if dialogs.confirm(
+            self,
+            "Delete tag",
+            f"Delete the tag '{tag.name}'? It is removed from the "
+            f"{tag.dataset_count} dataset(s) that carry it.",
+            action="Delete",
+        ):
+            self._write(
+                self.ctx.app.tags.delete, tag.id, done=f"Tag '{tag.name}' deleted.", tags=True
+            )

@@ -30,8 +30,12 @@ def paint_mark(painter: QPainter, rect: QRectF) -> None:
     painter.setBrush(Qt.BrushStyle.NoBrush)
     box = r.adjusted(s * 0.16, s * 0.16, -s * 0.16, -s * 0.16)
     c = s * 0.14
-    for x, y, dx, dy in ((box.left(), box.top(), 1, 1), (box.right(), box.top(), -1, 1),
-                         (box.left(), box.bottom(), 1, -1), (box.right(), box.bottom(), -1, -1)):
+    for x, y, dx, dy in (
+        (box.left(), box.top(), 1, 1),
+        (box.right(), box.top(), -1, 1),
+        (box.left(), box.bottom(), 1, -1),
+        (box.right(), box.bottom(), -1, -1),
+    ):
         painter.drawLine(QPointF(x, y), QPointF(x + dx * c, y))
         painter.drawLine(QPointF(x, y), QPointF(x, y + dy * c))
     painter.restore()

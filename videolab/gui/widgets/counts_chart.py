@@ -9,7 +9,16 @@ import bisect
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from videolab.gui.widgets import look
@@ -32,7 +41,9 @@ class CountsChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(480, 180)
 
-    def set_data(self, frames: Sequence[int], series: Mapping[str, tuple[int, Sequence[int]]]) -> None:
+    def set_data(
+        self, frames: Sequence[int], series: Mapping[str, tuple[int, Sequence[int]]]
+    ) -> None:
         self.frames = list(frames)
         self.series = {name: (cid, list(values)) for name, (cid, values) in series.items()}
         self.update()
@@ -103,18 +114,25 @@ class CountsChart(QWidget):
             painter.setPen(grid)
             painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
             painter.setPen(look.muted())
-            painter.drawText(QRectF(0, y - fm.height() / 2, r.left() - 6, fm.height()),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             str(value))
+            painter.drawText(
+                QRectF(0, y - fm.height() / 2, r.left() - 6, fm.height()),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                str(value),
+            )
         lo, hi = self._x_range()
         for frame in (lo, (lo + hi) // 2, hi):
             x = self.x_of(frame)
-            painter.drawText(QRectF(x - 40, r.bottom() + 4, 80, fm.height()),
-                             int(Qt.AlignmentFlag.AlignCenter), f"{frame}")
-        for name, (cid, values) in self.series.items():
+            painter.drawText(
+                QRectF(x - 40, r.bottom() + 4, 80, fm.height()),
+                int(Qt.AlignmentFlag.AlignCenter),
+                f"{frame}",
+            )
+        for _name, (cid, values) in self.series.items():
             colour = look.class_colour(cid)
-            points = [QPointF(self.x_of(f), r.bottom() - v / y_max * r.height())
-                      for f, v in zip(self.frames, values, strict=False)]
+            points = [
+                QPointF(self.x_of(f), r.bottom() - v / y_max * r.height())
+                for f, v in zip(self.frames, values, strict=False)
+            ]
             if len(points) == 1:
                 painter.setPen(QPen(colour, 2.0))
                 painter.setBrush(colour)
@@ -122,8 +140,9 @@ class CountsChart(QWidget):
                 continue
             fill = QColor(colour)
             fill.setAlpha(45)
-            area = QPolygonF([QPointF(points[0].x(), r.bottom()), *points,
-                              QPointF(points[-1].x(), r.bottom())])
+            area = QPolygonF(
+                [QPointF(points[0].x(), r.bottom()), *points, QPointF(points[-1].x(), r.bottom())]
+            )
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill)
             painter.drawPolygon(area)
@@ -131,8 +150,9 @@ class CountsChart(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPolyline(QPolygonF(points))
         # legend: totals per class; names only when the totals do not fit
-        labels = [(cid, f"{name} ({sum(values)})", name)
-                  for name, (cid, values) in self.series.items()]
+        labels = [
+            (cid, f"{name} ({sum(values)})", name) for name, (cid, values) in self.series.items()
+        ]
         full = sum(fm.horizontalAdvance(t) + 28 for _, t, _ in labels)
         x = r.left()
         for cid, text, short in labels:

@@ -224,8 +224,9 @@ class DatasetsPanel(QWidget):
         self.dialog = dialog
 
     def create(self, name: str, tags: list[str]) -> None:
-        self._write(self.ctx.app.datasets.create, name, tags, done=f"Dataset '{name}' created.",
-                    select=True)
+        self._write(
+            self.ctx.app.datasets.create, name, tags, done=f"Dataset '{name}' created.", select=True
+        )
 
     def rename_dataset(self) -> None:
         ds = self.current()
@@ -233,8 +234,9 @@ class DatasetsPanel(QWidget):
             return
         dialog = dialogs.TextDialog(self, "Rename dataset", "New name", ds.name, "Rename")
         dialog.accepted.connect(
-            lambda: self._write(self.ctx.app.datasets.rename, ds.id, dialog.value(),
-                                done="Dataset renamed.")
+            lambda: self._write(
+                self.ctx.app.datasets.rename, ds.id, dialog.value(), done="Dataset renamed."
+            )
         )
         dialog.open()
         self.dialog = dialog
@@ -243,11 +245,19 @@ class DatasetsPanel(QWidget):
         ds = self.current()
         if ds is None or self.trash_mode:
             return
-        dialog = dialogs.DatasetDialog(self, self.all_tags, name=ds.name, tags=ds.tags,
-                                       title="Edit tags", ok_text="Save", edit_name=False)
+        dialog = dialogs.DatasetDialog(
+            self,
+            self.all_tags,
+            name=ds.name,
+            tags=ds.tags,
+            title="Edit tags",
+            ok_text="Save",
+            edit_name=False,
+        )
         dialog.accepted.connect(
-            lambda: self._write(self.ctx.app.datasets.set_tags, ds.id, dialog.tags(),
-                                done="Tags saved.")
+            lambda: self._write(
+                self.ctx.app.datasets.set_tags, ds.id, dialog.tags(), done="Tags saved."
+            )
         )
         dialog.open()
         self.dialog = dialog
@@ -256,11 +266,14 @@ class DatasetsPanel(QWidget):
         ds = self.current()
         if ds is None or self.trash_mode:
             return
-        text = (f"Move '{ds.name}' and its {ds.video_count} video(s) to the trash?\n"
-                "You can restore it from the trash later.")
+        text = (
+            f"Move '{ds.name}' and its {ds.video_count} video(s) to the trash?\n"
+            "You can restore it from the trash later."
+        )
         if dialogs.confirm(self, "Move to trash", text, action="Move to trash"):
-            self._write(self.ctx.app.datasets.delete, ds.id,
-                        done=f"'{ds.name}' moved to the trash.")
+            self._write(
+                self.ctx.app.datasets.delete, ds.id, done=f"'{ds.name}' moved to the trash."
+            )
 
     def restore_dataset(self) -> None:
         ds = self.current()

@@ -44,7 +44,9 @@ class DatasetDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, option.widget)
+        style.drawPrimitive(
+            QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, option.widget
+        )
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         pal = option.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
@@ -62,11 +64,14 @@ class DatasetDelegate(QStyledItemDelegate):
             colour = look.muted(pal)
         painter.setPen(colour)
         top = QRect(rect.left(), rect.top(), rect.width(), fm_bold.height())
-        painter.drawText(top, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), count)
+        painter.drawText(
+            top, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), count
+        )
         painter.setFont(bold)
         painter.setPen(pal.color(text_role))
-        name = fm_bold.elidedText(str(index.data() or ""), Qt.TextElideMode.ElideRight,
-                                  rect.width() - count_w - 8)
+        name = fm_bold.elidedText(
+            str(index.data() or ""), Qt.TextElideMode.ElideRight, rect.width() - count_w - 8
+        )
         painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
 
         painter.setFont(small)
@@ -76,8 +81,11 @@ class DatasetDelegate(QStyledItemDelegate):
         tags = tuple(index.data(TAGS_ROLE) or ())
         if not tags:
             painter.setPen(look.muted(pal) if not selected else pal.color(text_role))
-            painter.drawText(QRectF(x, y, rect.width(), h),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), "no tags")
+            painter.drawText(
+                QRectF(x, y, rect.width(), h),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                "no tags",
+            )
         for tag in tags:
             w = fm_small.horizontalAdvance(tag) + 16
             if x + w > rect.right():
@@ -134,7 +142,7 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.rect = option.rect.adjusted(6, 5, -6, -5)
         bar.minimum = 0
         bar.maximum = 1000
-        bar.progress = int(round(float(fraction) * 1000))
+        bar.progress = round(float(fraction) * 1000)
         bar.text = str(index.data() or "")
         bar.textVisible = True
         bar.textAlignment = Qt.AlignmentFlag.AlignCenter

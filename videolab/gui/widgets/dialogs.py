@@ -31,7 +31,9 @@ from videolab.gui.widgets import look
 
 def confirm(parent: QWidget | None, title: str, text: str, *, action: str = "OK") -> bool:
     """Ask before something destructive. Tests replace this function."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
+    )
     ok = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -39,7 +41,9 @@ def confirm(parent: QWidget | None, title: str, text: str, *, action: str = "OK"
 
 
 def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
     box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
@@ -99,7 +103,9 @@ class DatasetDialog(QDialog):
     def set_tags(self, tags: Sequence[str]) -> None:
         for i in range(self.tag_list.count()):
             item = self.tag_list.item(i)
-            item.setCheckState(Qt.CheckState.Checked if item.text() in tags else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked if item.text() in tags else Qt.CheckState.Unchecked
+            )
 
     def tags(self) -> list[str]:
         return [
@@ -110,8 +116,9 @@ class DatasetDialog(QDialog):
 
 
 class TextDialog(QDialog):
-    def __init__(self, parent: QWidget | None, title: str, label: str, text: str = "",
-                 ok_text: str = "OK") -> None:
+    def __init__(
+        self, parent: QWidget | None, title: str, label: str, text: str = "", ok_text: str = "OK"
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(340)
@@ -148,7 +155,7 @@ class AddUserDialog(QDialog):
         form.addRow(_buttons(self, "Add account"))
 
     def tokens_milli(self) -> int:
-        return int(round(self.tokens.value() * 1000))
+        return round(self.tokens.value() * 1000)
 
 
 class RechargeDialog(QDialog):
@@ -169,11 +176,13 @@ class RechargeDialog(QDialog):
         form.addRow(_buttons(self, "Recharge"))
 
     def milli(self) -> int:
-        return int(round(self.amount.value() * 1000))
+        return round(self.amount.value() * 1000)
 
 
 class LedgerDialog(QDialog):
-    def __init__(self, parent: QWidget | None, user: UserDTO, entries: Sequence[LedgerEntryDTO]) -> None:
+    def __init__(
+        self, parent: QWidget | None, user: UserDTO, entries: Sequence[LedgerEntryDTO]
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Credits ledger — {user.email}")
         self.resize(720, 420)

@@ -95,8 +95,9 @@ class FrameView(QWidget):
         for row, det in enumerate(self.detections):
             box = det.get("box_xyxy") or (0, 0, 0, 0)
             x1, y1, x2, y2 = (float(v) for v in box)
-            rect = QRectF(target.left() + x1 * sx, target.top() + y1 * sy,
-                          (x2 - x1) * sx, (y2 - y1) * sy)
+            rect = QRectF(
+                target.left() + x1 * sx, target.top() + y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy
+            )
             colour = look.class_colour(int(det.get("class_id", 0)))
             width = 3.5 if row == self.highlight else 2.0
             painter.setPen(QPen(colour, width))
@@ -104,11 +105,16 @@ class FrameView(QWidget):
             painter.drawRect(rect)
             if not self.show_labels:
                 continue
-            text = f"{det.get('class_name', det.get('class_id'))} {float(det.get('confidence', 0)):.2f}"
+            name = det.get("class_name", det.get("class_id"))
+            text = f"{name} {float(det.get('confidence', 0)):.2f}"
             w = fm.horizontalAdvance(text) + 8
             h = fm.height() + 2
-            label = QRectF(rect.left() - 1, rect.top() - h if rect.top() - h > target.top()
-                           else rect.top(), w, h)
+            label = QRectF(
+                rect.left() - 1,
+                rect.top() - h if rect.top() - h > target.top() else rect.top(),
+                w,
+                h,
+            )
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRect(label)

@@ -42,8 +42,9 @@ class LivePreview(QWidget):
         self.detail = QLabel("Start a detection job to watch it here.")
         self.detail.setStyleSheet(f"color: {look.muted().name()}")
         self.detail.setWordWrap(True)
-        self.view = FrameView(placeholder="The latest annotated frame of a running job "
-                                          "appears here.")
+        self.view = FrameView(
+            placeholder="The latest annotated frame of a running job appears here."
+        )
         self.facts = QFormLayout()
         self.facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.fact_labels: dict[str, QLabel] = {}
@@ -74,8 +75,9 @@ class LivePreview(QWidget):
             self.view.set_image(None)
             self.view.caption = ""
         self.title.setText(job.video_name)
-        self.detail.setText(job.status.value.capitalize()
-                            + (f" — {job.error}" if job.error else ""))
+        self.detail.setText(
+            job.status.value.capitalize() + (f" — {job.error}" if job.error else "")
+        )
         p = job.params
         end = p.get("end")
         facts = {
@@ -83,11 +85,18 @@ class LivePreview(QWidget):
             "Thresholds": f"conf {p.get('conf', '?')} · IoU {p.get('iou', '?')}",
             "Image size": f"{p.get('imgsz', '?')} px",
             "Frames": f"{p.get('start', 0)}–{end if end is not None else 'end'}, "
-                      f"every {p.get('stride', 1)} ({job.frames_total:,})",
-            "Device": " / ".join(x for x in (job.device or str(p.get("device", "auto")),
-                                             job.backend or str(p.get("backend", "auto"))) if x),
-            "Cost": f"{format_tokens(job.charged_milli)} tokens" if job.status.is_final
-                    else f"{format_tokens(job.cost_milli)} tokens held",
+            f"every {p.get('stride', 1)} ({job.frames_total:,})",
+            "Device": " / ".join(
+                x
+                for x in (
+                    job.device or str(p.get("device", "auto")),
+                    job.backend or str(p.get("backend", "auto")),
+                )
+                if x
+            ),
+            "Cost": f"{format_tokens(job.charged_milli)} tokens"
+            if job.status.is_final
+            else f"{format_tokens(job.cost_milli)} tokens held",
             "Started": fmt.date_time(job.started_at) or "waiting",
         }
         for name, text in facts.items():
@@ -101,15 +110,15 @@ class LivePreview(QWidget):
 
     def show_progress(self, job_id: uuid.UUID, live: LiveProgress) -> None:
         if job_id == self.job_id:
-            self.detail.setText(f"Running · {live.done:,} of {live.total:,} frames · "
-                                f"{live.fps:.1f} frames/s")
+            self.detail.setText(
+                f"Running · {live.done:,} of {live.total:,} frames · {live.fps:.1f} frames/s"
+            )
 
 
 class JobsPanel(QWidget):
     open_results = Signal(object)  # JobDTO
 
-    def __init__(self, ctx: GuiContext, jobs: JobController,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: GuiContext, jobs: JobController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.jobs = jobs
@@ -120,8 +129,9 @@ class JobsPanel(QWidget):
         title = QLabel("Detection jobs")
         look.heading(title, 1.4)
         self.cancel_button = QPushButton("■  Cancel job")
-        self.cancel_button.setToolTip("Stop the selected job (Ctrl+.); you pay only for the "
-                                      "frames already processed")
+        self.cancel_button.setToolTip(
+            "Stop the selected job (Ctrl+.); you pay only for the frames already processed"
+        )
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.results_button = QPushButton("Open results")
         self.results_button.setToolTip("Show the selected job's detections (Enter)")

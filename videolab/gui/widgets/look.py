@@ -27,7 +27,9 @@ def is_dark(pal: QPalette | None = None) -> bool:
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def hue_colours(hue: int, pal: QPalette | None = None, *, saturation: int = 150) -> tuple[QColor, QColor]:
+def hue_colours(
+    hue: int, pal: QPalette | None = None, *, saturation: int = 150
+) -> tuple[QColor, QColor]:
     """(background, text) for a soft badge of this hue that fits the palette."""
     if is_dark(pal):
         return QColor.fromHsl(hue, saturation, 60), QColor.fromHsl(hue, 200, 215)

@@ -49,8 +49,9 @@ class MessageBar(QFrame):
         bg, fg = look.hue_colours(LEVEL_HUES.get(level, 210), saturation=170)
         border = QColor(fg)
         border.setAlpha(90)
+        edge = border.name(QColor.NameFormat.HexArgb)
         self.setStyleSheet(
-            f"#MessageBar {{ background: {bg.name()}; border: 1px solid {border.name(QColor.NameFormat.HexArgb)};"
+            f"#MessageBar {{ background: {bg.name()}; border: 1px solid {edge};"
             f" border-radius: 6px; }} #MessageBar QLabel {{ color: {fg.name()}; }}"
             f" #MessageBar QToolButton {{ color: {fg.name()}; border: none; }}"
         )
@@ -59,7 +60,9 @@ class MessageBar(QFrame):
             "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
             "success": QStyle.StandardPixmap.SP_DialogApplyButton,
         }
-        icon = self.style().standardIcon(icons.get(level, QStyle.StandardPixmap.SP_MessageBoxInformation))
+        icon = self.style().standardIcon(
+            icons.get(level, QStyle.StandardPixmap.SP_MessageBoxInformation)
+        )
         self._icon.setPixmap(icon.pixmap(18, 18))
         self.show()
         if level in ("info", "success"):

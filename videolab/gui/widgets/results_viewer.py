@@ -39,12 +39,18 @@ from videolab.gui.widgets.frame_view import FrameView
 from videolab.gui.widgets.videos_panel import table
 from videolab.services.app import VideoLab
 
-EXPORTS = (("json", "JSON", "json"), ("coco", "COCO", "json"), ("csv", "CSV", "csv"),
-           ("zip", "ZIP of frames", "zip"))
+EXPORTS = (
+    ("json", "JSON", "json"),
+    ("coco", "COCO", "json"),
+    ("csv", "CSV", "csv"),
+    ("zip", "ZIP of frames", "zip"),
+)
 STRIP_SIZE = 40
 
 
-def load_result(app: VideoLab, user: UserDTO, job_id: uuid.UUID) -> tuple[dict[str, Any], Path | None]:
+def load_result(
+    app: VideoLab, user: UserDTO, job_id: uuid.UUID
+) -> tuple[dict[str, Any], Path | None]:
     """The result JSON and a local copy of the video (worker code)."""
     job = app.jobs.get(user, job_id)
     result = app.jobs.result(user, job_id)
@@ -94,29 +100,39 @@ class ResultsViewer(QWidget):
         self.view = FrameView(placeholder="Choose a finished job in Jobs to see its detections.")
         self.boxes = QCheckBox("Boxes")
         self.boxes.setChecked(True)
-        self.boxes.toggled.connect(lambda on: (self.view.set_overlay(boxes=on),
-                                               self.labels.setEnabled(on)))
+        self.boxes.toggled.connect(
+            lambda on: (self.view.set_overlay(boxes=on), self.labels.setEnabled(on))
+        )
         self.labels = QCheckBox("Labels")
         self.labels.setChecked(True)
         self.labels.toggled.connect(lambda on: self.view.set_overlay(labels=on))
         sp = QStyle.StandardPixmap
-        self.first_button = self._tool(sp.SP_MediaSkipBackward, "First frame (Home)",
-                                       lambda: self.step_to(0))
-        self.prev_button = self._tool(sp.SP_MediaSeekBackward, "Previous frame (Left)",
-                                      lambda: self.step(-1))
+        self.first_button = self._tool(
+            sp.SP_MediaSkipBackward, "First frame (Home)", lambda: self.step_to(0)
+        )
+        self.prev_button = self._tool(
+            sp.SP_MediaSeekBackward, "Previous frame (Left)", lambda: self.step(-1)
+        )
         self.play_button = self._tool(sp.SP_MediaPlay, "Play / pause (Space)", self.toggle_play)
-        self.next_button = self._tool(sp.SP_MediaSeekForward, "Next frame (Right)",
-                                      lambda: self.step(1))
-        self.last_button = self._tool(sp.SP_MediaSkipForward, "Last frame (End)",
-                                      lambda: self.step_to(-1))
+        self.next_button = self._tool(
+            sp.SP_MediaSeekForward, "Next frame (Right)", lambda: self.step(1)
+        )
+        self.last_button = self._tool(
+            sp.SP_MediaSkipForward, "Last frame (End)", lambda: self.step_to(-1)
+        )
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._slider_moved)
         self.frame_label = QLabel("–")
         self.frame_label.setMinimumWidth(150)
         controls = QHBoxLayout()
-        for w in (self.first_button, self.prev_button, self.play_button, self.next_button,
-                  self.last_button):
+        for w in (
+            self.first_button,
+            self.prev_button,
+            self.play_button,
+            self.next_button,
+            self.last_button,
+        ):
             controls.addWidget(w)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.frame_label)
@@ -170,8 +186,10 @@ class ResultsViewer(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        self.empty = QLabel("No results open.\nFinished jobs are listed under Jobs; "
-                            "double-click one to open its results here.")
+        self.empty = QLabel(
+            "No results open.\nFinished jobs are listed under Jobs; "
+            "double-click one to open its results here."
+        )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet(f"color: {look.muted().name()}")
         self.stack = QStackedWidget()
@@ -185,10 +203,13 @@ class ResultsViewer(QWidget):
 
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
-        for key, fn in ((Qt.Key.Key_Space, self.toggle_play), (Qt.Key.Key_Left, lambda: self.step(-1)),
-                        (Qt.Key.Key_Right, lambda: self.step(1)),
-                        (Qt.Key.Key_Home, lambda: self.step_to(0)),
-                        (Qt.Key.Key_End, lambda: self.step_to(-1))):
+        for key, fn in (
+            (Qt.Key.Key_Space, self.toggle_play),
+            (Qt.Key.Key_Left, lambda: self.step(-1)),
+            (Qt.Key.Key_Right, lambda: self.step(1)),
+            (Qt.Key.Key_Home, lambda: self.step_to(0)),
+            (Qt.Key.Key_End, lambda: self.step_to(-1)),
+        ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(fn)
@@ -204,9 +225,17 @@ class ResultsViewer(QWidget):
         return button
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (*self.export_buttons.values(), self.first_button, self.prev_button,
-                  self.play_button, self.next_button, self.last_button, self.slider,
-                  self.boxes, self.labels):
+        for w in (
+            *self.export_buttons.values(),
+            self.first_button,
+            self.prev_button,
+            self.play_button,
+            self.next_button,
+            self.last_button,
+            self.slider,
+            self.boxes,
+            self.labels,
+        ):
             w.setEnabled(on)
         self.stack.setCurrentWidget(self.splitter if on or self.job else self.empty)
 
@@ -218,8 +247,9 @@ class ResultsViewer(QWidget):
         self.title.setText(f"Results — {job.video_name}")
         self.summary.setText("Loading…")
         self._set_enabled(False)
-        self.ctx.executor.read(load_result, self.ctx.app, self.ctx.user, job.id,
-                               on_result=self._loaded)
+        self.ctx.executor.read(
+            load_result, self.ctx.app, self.ctx.user, job.id, on_result=self._loaded
+        )
 
     def _loaded(self, value: tuple[dict[str, Any], Path | None]) -> None:
         result, video_path = value
@@ -245,8 +275,11 @@ class ResultsViewer(QWidget):
         per_class = summary.get("per_class", {})
         counts = ", ".join(f"{n} {name}" for name, n in per_class.items()) or "no detections"
         carbon = self.result.get("carbon") or {}
-        parts = [f"{summary.get('processed_frames', len(self.frames)):,} frames",
-                 counts, f"model {self.result.get('model', {}).get('name', '?')}"]
+        parts = [
+            f"{summary.get('processed_frames', len(self.frames)):,} frames",
+            counts,
+            f"model {self.result.get('model', {}).get('name', '?')}",
+        ]
         if summary.get("device"):
             parts.append(f"{summary.get('device')} / {summary.get('backend', '?')}")
         if summary.get("fps"):
@@ -261,8 +294,10 @@ class ResultsViewer(QWidget):
         ids = sorted({int(d.get("class_id", 0)) for dets in self.by_index.values() for d in dets})
         for cid in ids:
             name = str(names.get(str(cid), cid))
-            values = [sum(1 for d in self.by_index[f] if int(d.get("class_id", -1)) == cid)
-                      for f in self.frames]
+            values = [
+                sum(1 for d in self.by_index[f] if int(d.get("class_id", -1)) == cid)
+                for f in self.frames
+            ]
             series[name] = (cid, values)
         self.chart.set_data(self.frames, series)
 
@@ -274,7 +309,10 @@ class ResultsViewer(QWidget):
         if self._thumb_worker is not None:
             self._thumb_worker.cancel()
         self._thumb_worker = self.ctx.executor.read(
-            make_thumbnails, video_path, chosen, on_progress=self._thumbnail,
+            make_thumbnails,
+            video_path,
+            chosen,
+            on_progress=self._thumbnail,
         )
 
     def _thumbnail(self, value: tuple[int, bytes]) -> None:
@@ -300,7 +338,9 @@ class ResultsViewer(QWidget):
         image = self.reader.image(frame) if self.reader is not None else None
         if image is None and self.job is not None:
             try:  # no local video: the annotated frame from the stored ZIP
-                image = QImage.fromData(self.ctx.app.jobs.frame_image(self.ctx.user, self.job.id, frame))
+                image = QImage.fromData(
+                    self.ctx.app.jobs.frame_image(self.ctx.user, self.job.id, frame)
+                )
                 detections_for_view: list[dict[str, Any]] = []
             except Exception as exc:
                 self.ctx.errors.handle(exc)
@@ -373,12 +413,17 @@ class ResultsViewer(QWidget):
         ext = next(e for k, _label, e in EXPORTS if k == key)
         stem = Path(self.job.video_name).stem
         suggested = f"{stem}-{key}.{ext}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {key.upper()}", suggested,
-                                              f"{ext.upper()} (*.{ext})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {key.upper()}", suggested, f"{ext.upper()} (*.{ext})"
+        )
         if not path:
             return
         self.ctx.executor.read(
-            self.ctx.app.jobs.export_result, self.ctx.user, self.job.id, key, Path(path),
+            self.ctx.app.jobs.export_result,
+            self.ctx.user,
+            self.job.id,
+            key,
+            Path(path),
             on_result=lambda out, k=key: self._exported(k, str(out)),
         )
 

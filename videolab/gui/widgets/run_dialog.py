@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -58,8 +58,14 @@ def parse_classes(text: str) -> tuple[int, ...] | None:
 class RunDialog(QDialog):
     run = Signal(object, object)  # VideoDTO, DetectionParams
 
-    def __init__(self, video: VideoDTO, balance_milli: int, parent: QWidget | None = None,
-                 *, initial: DetectionParams | None = None) -> None:
+    def __init__(
+        self,
+        video: VideoDTO,
+        balance_milli: int,
+        parent: QWidget | None = None,
+        *,
+        initial: DetectionParams | None = None,
+    ) -> None:
         super().__init__(parent)
         self.video = video
         self.balance_milli = balance_milli
@@ -70,8 +76,9 @@ class RunDialog(QDialog):
 
         head = QLabel(f"Detect objects in <b>{video.name}</b>")
         look.heading(head, 1.2)
-        info = QLabel(f"{video.frame_count:,} frames · {video.width}×{video.height} · "
-                      f"{video.fps:.2f} fps")
+        info = QLabel(
+            f"{video.frame_count:,} frames · {video.width}×{video.height} · {video.fps:.2f} fps"
+        )
         info.setStyleSheet(f"color: {look.muted().name()}")
 
         self.model = QComboBox()
@@ -79,8 +86,10 @@ class RunDialog(QDialog):
         self.model.addItem("demo")
         self.model.addItems(OFFICIAL_MODELS)
         self.model.setCurrentText(p.model)
-        self.model.setToolTip("'demo' is the shipped shapes detector. Official names are looked "
-                              "up in your model folder (VideoLab does not download them).")
+        self.model.setToolTip(
+            "'demo' is the shipped shapes detector. Official names are looked "
+            "up in your model folder (VideoLab does not download them)."
+        )
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         model_row = QHBoxLayout()
@@ -143,10 +152,14 @@ class RunDialog(QDialog):
         self.cost_value = QLabel()
         self.balance_value = QLabel()
         self.after_value = QLabel()
-        for col, (label, value) in enumerate((("Frames to process", self.frames_value),
-                                              ("Cost", self.cost_value),
-                                              ("Your balance", self.balance_value),
-                                              ("After the job", self.after_value))):
+        for col, (label, value) in enumerate(
+            (
+                ("Frames to process", self.frames_value),
+                ("Cost", self.cost_value),
+                ("Your balance", self.balance_value),
+                ("After the job", self.after_value),
+            )
+        ):
             caption = QLabel(label)
             caption.setStyleSheet(f"color: {look.muted().name()}")
             value.setFont(look.scaled_font(value, 1.35, bold=True))
@@ -157,8 +170,9 @@ class RunDialog(QDialog):
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("#RunProblem { color: #d03b3b; font-weight: 600; }")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.run_button = self.buttons.addButton("▶  Run detection",
-                                                 QDialogButtonBox.ButtonRole.AcceptRole)
+        self.run_button = self.buttons.addButton(
+            "▶  Run detection", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.run_button.setDefault(True)
         self.buttons.accepted.connect(self._confirm)
         self.buttons.rejected.connect(self.reject)
@@ -188,8 +202,9 @@ class RunDialog(QDialog):
         return spin
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model", "",
-                                              "Models (*.pt *.onnx *.xml);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a model", "", "Models (*.pt *.onnx *.xml);;All files (*)"
+        )
         if path:
             if path.endswith(".xml"):
                 path = str(Path(path).parent)
@@ -225,9 +240,11 @@ class RunDialog(QDialog):
         if frames == 0:
             self._problem("The frame range and stride select no frame.")
         elif cost > self.balance_milli:
-            self._problem(f"Not enough credits: this job costs {format_tokens(cost)} tokens and "
-                          f"your balance is {format_tokens(self.balance_milli)}. Process fewer "
-                          "frames (a larger stride) or ask an administrator to recharge.")
+            self._problem(
+                f"Not enough credits: this job costs {format_tokens(cost)} tokens and "
+                f"your balance is {format_tokens(self.balance_milli)}. Process fewer "
+                "frames (a larger stride) or ask an administrator to recharge."
+            )
         else:
             self._problem("")
         self.params = params
@@ -238,7 +255,9 @@ class RunDialog(QDialog):
         self.run_button.setEnabled(not text)
         hue = 0 if text else 140
         bg, _fg = look.hue_colours(hue, saturation=90)
-        self.summary.setStyleSheet(f"#CostSummary {{ background: {bg.name()}; border-radius: 8px; }}")
+        self.summary.setStyleSheet(
+            f"#CostSummary {{ background: {bg.name()}; border-radius: 8px; }}"
+        )
         if text:
             self.params = None
 

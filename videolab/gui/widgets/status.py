@@ -17,8 +17,10 @@ class AccountBadge(QWidget):
         self.role_label.setObjectName("RoleBadge")
         self.balance_label = QLabel()
         self.balance_label.setObjectName("Balance")
-        self.balance_label.setToolTip("Your credits. Uploads cost 0.001 token per frame, "
-                                      "detection 0.002 token per processed frame.")
+        self.balance_label.setToolTip(
+            "Your credits. Uploads cost 0.001 token per frame, "
+            "detection 0.002 token per processed frame."
+        )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(10)

@@ -32,8 +32,13 @@ from videolab.gui.widgets.delegates import ProgressDelegate
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 
 
-def table(model, parent: QWidget | None = None, *, sort_column: int | None = None,  # type: ignore[no-untyped-def]
-          order: Qt.SortOrder = Qt.SortOrder.DescendingOrder) -> QTableView:
+def table(
+    model,
+    parent: QWidget | None = None,
+    *,
+    sort_column: int | None = None,  # type: ignore[no-untyped-def]
+    order: Qt.SortOrder = Qt.SortOrder.DescendingOrder,
+) -> QTableView:
     """A read-only, row-selecting table; sortable by clicking headers when ``sort_column``."""
     view = QTableView(parent)
     proxy = QSortFilterProxyModel(view)
@@ -85,8 +90,9 @@ class VideosPanel(QWidget):
     run_requested = Signal(object)  # VideoDTO
     video_selected = Signal(object)  # VideoDTO | None
 
-    def __init__(self, ctx: GuiContext, uploads: UploadController,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: GuiContext, uploads: UploadController, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.uploads = uploads
@@ -128,8 +134,9 @@ class VideosPanel(QWidget):
         self.stack.addWidget(self.drop_hint)
 
         self.queue_view = table(self.queue_model)
-        self.queue_view.setItemDelegateForColumn(UploadQueueModel.COL_PROGRESS,
-                                                 ProgressDelegate(self.queue_view))
+        self.queue_view.setItemDelegateForColumn(
+            UploadQueueModel.COL_PROGRESS, ProgressDelegate(self.queue_view)
+        )
         qh = self.queue_view.horizontalHeader()
         qh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         qh.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
@@ -279,7 +286,10 @@ class VideosPanel(QWidget):
         if not path:
             return
         self.ctx.executor.read(
-            self.ctx.app.videos.export, self.ctx.user, video.id, path,
+            self.ctx.app.videos.export,
+            self.ctx.user,
+            video.id,
+            path,
             on_result=lambda out: self.ctx.notify(f"Saved {out}.", "success"),
         )
 
@@ -287,10 +297,13 @@ class VideosPanel(QWidget):
         video = self.current()
         if video is None:
             return
-        if not dialogs.confirm(self, "Delete video",
-                               f"Delete '{video.name}' with its jobs and results? "
-                               "This cannot be undone (credits already spent stay spent).",
-                               action="Delete"):
+        if not dialogs.confirm(
+            self,
+            "Delete video",
+            f"Delete '{video.name}' with its jobs and results? "
+            "This cannot be undone (credits already spent stay spent).",
+            action="Delete",
+        ):
             return
 
         def deleted(_: object) -> None:
@@ -298,5 +311,6 @@ class VideosPanel(QWidget):
             self._update_stack()
             self.ctx.notify(f"'{video.name}' deleted.", "success")
 
-        self.ctx.executor.write(self.ctx.app.videos.delete, self.ctx.user, video.id,
-                                on_result=deleted)
+        self.ctx.executor.write(
+            self.ctx.app.videos.delete, self.ctx.user, video.id, on_result=deleted
+        )
