@@ -35,6 +35,11 @@ def _uuid(text: str, what: str) -> uuid.UUID:
         raise InvalidInput(f"'{text}' is not a {what} id.") from None
 
 
+def one_line(message: str) -> str:
+    """Errors get one line on stderr, even when a message (or a file name in it) has several."""
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
 # -- sign-in ---------------------------------------------------------------------------------
 def signed_in(app: VideoLab, args: argparse.Namespace) -> UserDTO:
     email = args.user or os.environ.get("VIDEOLAB_USER")
@@ -62,12 +67,13 @@ def new_password() -> str:
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_init(app: VideoLab, args: argparse.Namespace) -> int:
-    data: dict[str, Any] = {"database": app.db.url, "schema": "current"}
+    data: dict[str, Any] = {"database": app.database_label, "schema": "current"}
     if args.demo:
         report = app.load_demo()
         data["demo"] = fmt.plain(report)
     fmt.emit(data, as_json=args.json,
-             text=f"Database ready at {app.db.url}" + (" with demo data" if args.demo else ""))
+             text=f"Database ready at {app.database_label}"
+             + (" with demo data" if args.demo else ""))
     return 0
 
 
@@ -140,7 +146,7 @@ def cmd_videos(app: VideoLab, args: argparse.Namespace) -> int:
         try:
             video = app.videos.upload(user, ds.id, Path(file))
         except VideoLabError as exc:
-            print(f"error: {exc.message}", file=sys.stderr)
+            print(f"error: {one_line(exc.message)}", file=sys.stderr)
             results.append({"file": file, "error": exc.message})
             code = code or exc.exit_code
             continue
@@ -418,14 +424,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             code: int = args.handler(app, args)
             return code
     except VideoLabError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {one_line(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # one clear line, not a traceback, for anything unexpected
         logging.getLogger("videolab").debug("unexpected error", exc_info=True)
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 1
 
 

@@ -93,7 +93,7 @@ def run_cli(
         user: str | None = None,
         password: str | None = DEMO_PASSWORD,
         json: bool = True,
-        db: Path | None = None,
+        db: Path | str | None = None,
     ) -> CliResult:
         argv = ["--db", str(db or app_db)]
         if json:

@@ -166,3 +166,45 @@ def test_cli_without_credentials_exits_3(app: VideoLab, run_cli, missing: str) -
     else:
         result = run_cli("whoami", user="alice@example.com", password=None)
     assert result.code == 3 and len(result.err_lines) == 1
+
+
+def test_an_unexpected_error_with_a_long_message_is_still_one_line(
+    run_cli, tmp_path: Path, tmp_home: AppPaths
+) -> None:
+    # SQLAlchemy explains a bad SQLite URL over four lines.
+    result = run_cli("init", db=f"sqlite://someone:secret@/{tmp_path}/x.db")
+    assert result.code == 1
+    assert len(result.err_lines) == 1, result.err
+    assert "secret" not in result.err
+
+
+def test_init_never_prints_the_database_password(
+    app: VideoLab, app_db: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--db postgresql://user:password@host/db`` must not end up in logs and CI output."""
+    from videolab import cli
+
+    real_open = VideoLab.open
+
+    def open_as_if_remote(db: str | None = None, **kwargs: object) -> VideoLab:
+        lab = real_open(db, **kwargs)  # type: ignore[arg-type]
+        lab.db.url = "postgresql+psycopg://videolab:hunter2@db.example.com/videolab"
+        return lab
+
+    monkeypatch.setattr(cli.VideoLab, "open", staticmethod(open_as_if_remote))
+    for as_json in (True, False):
+        result = run_cli("init", json=as_json)
+        assert result.code == 0, result.err
+        assert "hunter2" not in result.out + result.err
+        assert "db.example.com" in result.out
+
+
+def test_a_file_name_with_a_newline_still_gets_one_error_line(
+    app: VideoLab, demo, run_cli, tmp_path: Path
+) -> None:
+    odd = tmp_path / "two\nlines.mp4"
+    odd.write_bytes(b"")
+    app.datasets.create(demo.alice, "odd names")
+    result = run_cli("videos", "upload", "odd names", str(odd), user="alice@example.com")
+    assert result.code == 1
+    assert len(result.err_lines) == 1 and "lines.mp4" in result.err

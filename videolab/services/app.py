@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy.engine import make_url
+
 from videolab.db.engine import Database, sqlite_library_version
 from videolab.db.migrate import is_up_to_date, upgrade_to_head
 from videolab.services.auth import AuthService
@@ -61,6 +63,11 @@ class VideoLab:
         if recover and migrate:
             app.jobs.recover_interrupted()
         return app
+
+    @property
+    def database_label(self) -> str:
+        """The database URL with any password masked: what messages and logs may show."""
+        return make_url(self.db.url).render_as_string(hide_password=True)
 
     def schema_is_current(self) -> bool:
         return is_up_to_date(self.db)
