@@ -45,7 +45,7 @@ class DtoTableModel(QAbstractTableModel, Generic[T]):
     # -- access ------------------------------------------------------------------------------
     @staticmethod
     def key(row: T) -> uuid.UUID:
-        return row.id  # type: ignore[attr-defined, no-any-return]
+        return row.id  # type: ignore[attr-defined]
 
     def rows(self) -> list[T]:
         return list(self._rows)

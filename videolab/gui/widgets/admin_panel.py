@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,6 +35,7 @@ class AdminPanel(QWidget):
         self.ctx = ctx
         self.users = UserTableModel(self)
         self.tags = TagTableModel(self)
+        self.dialog: QDialog | None = None
 
         users_title = QLabel("Accounts")
         look.heading(users_title, 1.3)
@@ -41,7 +45,7 @@ class AdminPanel(QWidget):
         self.role_button.setToolTip("Make the selected account a user or an administrator")
         role_menu = QMenu(self.role_button)
         for role in Role:
-            role_menu.addAction(role.value.capitalize(), lambda r=role: self.set_role(r))
+            role_menu.addAction(role.value.capitalize(), partial(self.set_role, role))
         self.role_button.setMenu(role_menu)
         self.recharge_button = QPushButton("Recharge…")
         self.recharge_button.clicked.connect(self.recharge)
@@ -121,7 +125,7 @@ class AdminPanel(QWidget):
         self.rename_tag_button.setEnabled(has_tag)
         self.delete_tag_button.setEnabled(has_tag)
 
-    def _write(self, fn, *args, done: str = "", tags: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, fn, *args, done: str = "", tags: bool = False) -> None:
         def finished(_: object) -> None:
             self.reload()
             if done:

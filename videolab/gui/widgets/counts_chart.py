@@ -31,7 +31,7 @@ class CountsChart(QWidget):
         super().__init__(parent)
         self.frames: list[int] = []
         self.series: dict[str, tuple[int, list[int]]] = {}
-        self.cursor: int | None = None
+        self.cursor_frame: int | None = None
         self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMouseTracking(False)
@@ -49,7 +49,7 @@ class CountsChart(QWidget):
         self.update()
 
     def set_cursor(self, frame: int | None) -> None:
-        self.cursor = frame
+        self.cursor_frame = frame
         self.update()
 
     # -- geometry ----------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class CountsChart(QWidget):
             painter.setPen(pal.color(QPalette.ColorRole.Text))
             painter.drawText(QPointF(x + 14, 4 + fm.ascent()), label)
             x += fm.horizontalAdvance(label) + 28
-        if self.cursor is not None:
-            x = self.x_of(self.cursor)
+        if self.cursor_frame is not None:
+            x = self.x_of(self.cursor_frame)
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1.5))
             painter.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))

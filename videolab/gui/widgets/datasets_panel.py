@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,6 +40,7 @@ class DatasetsPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.trash_mode = False
+        self.dialog: QDialog | None = None
         self.model = DatasetListModel(self)
         self.model.files_dropped.connect(self.files_dropped)
 
@@ -205,7 +207,7 @@ class DatasetsPanel(QWidget):
         self.reload()
 
     # -- actions -----------------------------------------------------------------------------
-    def _write(self, fn, *args, done: str = "", select: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, fn, *args, done: str = "", select: bool = False) -> None:
         def finished(result: object) -> None:
             self.reload()
             if select and isinstance(result, DatasetDTO):
@@ -219,11 +221,11 @@ class DatasetsPanel(QWidget):
         if self.trash_mode:
             self.set_trash_mode(False)
         dialog = dialogs.DatasetDialog(self, self.all_tags)
-        dialog.accepted.connect(lambda: self.create(dialog.name(), dialog.tags()))
+        dialog.accepted.connect(lambda: self.add_dataset(dialog.name(), dialog.tags()))
         dialog.open()
         self.dialog = dialog
 
-    def create(self, name: str, tags: list[str]) -> None:
+    def add_dataset(self, name: str, tags: list[str]) -> None:
         self._write(
             self.ctx.app.datasets.create, name, tags, done=f"Dataset '{name}' created.", select=True
         )

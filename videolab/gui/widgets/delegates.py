@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -20,7 +20,7 @@ from videolab.gui.widgets import look
 Index = QModelIndex | QPersistentModelIndex
 
 
-def draw_chip(painter: QPainter, rect: QRectF, text: str, bg, fg) -> None:  # type: ignore[no-untyped-def]
+def draw_chip(painter: QPainter, rect: QRectF, text: str, bg: QColor, fg: QColor) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(bg)
     painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)

@@ -100,10 +100,8 @@ class ResultsViewer(QWidget):
         self.view = FrameView(placeholder="Choose a finished job in Jobs to see its detections.")
         self.boxes = QCheckBox("Boxes")
         self.boxes.setChecked(True)
-        self.boxes.toggled.connect(
-            lambda on: (self.view.set_overlay(boxes=on), self.labels.setEnabled(on))
-        )
         self.labels = QCheckBox("Labels")
+        self.boxes.toggled.connect(self._boxes_toggled)
         self.labels.setChecked(True)
         self.labels.toggled.connect(lambda on: self.view.set_overlay(labels=on))
         sp = QStyle.StandardPixmap
@@ -203,19 +201,19 @@ class ResultsViewer(QWidget):
 
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
-        for key, fn in (
+        for qt_key, fn in (
             (Qt.Key.Key_Space, self.toggle_play),
             (Qt.Key.Key_Left, lambda: self.step(-1)),
             (Qt.Key.Key_Right, lambda: self.step(1)),
             (Qt.Key.Key_Home, lambda: self.step_to(0)),
             (Qt.Key.Key_End, lambda: self.step_to(-1)),
         ):
-            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut = QShortcut(QKeySequence(qt_key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(fn)
         self._set_enabled(False)
 
-    def _tool(self, icon: QStyle.StandardPixmap, tip: str, fn) -> QToolButton:  # type: ignore[no-untyped-def]
+    def _tool(self, icon: QStyle.StandardPixmap, tip: str, fn) -> QToolButton:
         button = QToolButton()
         button.setIcon(self.style().standardIcon(icon))
         button.setAutoRaise(True)
@@ -223,6 +221,10 @@ class ResultsViewer(QWidget):
         button.setMinimumWidth(32)
         button.clicked.connect(fn)
         return button
+
+    def _boxes_toggled(self, on: bool) -> None:
+        self.view.set_overlay(boxes=on)
+        self.labels.setEnabled(on)
 
     def _set_enabled(self, on: bool) -> None:
         for w in (

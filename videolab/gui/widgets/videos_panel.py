@@ -36,7 +36,7 @@ def table(
     model,
     parent: QWidget | None = None,
     *,
-    sort_column: int | None = None,  # type: ignore[no-untyped-def]
+    sort_column: int | None = None,
     order: Qt.SortOrder = Qt.SortOrder.DescendingOrder,
 ) -> QTableView:
     """A read-only, row-selecting table; sortable by clicking headers when ``sort_column``."""
