@@ -95,7 +95,6 @@ class Shooter:
     def run(self) -> int:
         from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPixmap
 
-        from videolab.domain.enums import JobStatus
         from videolab.gui.app import open_database
         from videolab.gui.keyring_store import TokenStore
         from videolab.gui.login import LoginDialog
@@ -105,6 +104,7 @@ class Shooter:
         from videolab.services.seed import DEMO_PASSWORD
 
         lab = open_database(None, True)
+        status = 0
         try:
             # 1. login, on a plain backdrop
             dialog = LoginDialog(TokenStore("screenshots"), demo=True)
@@ -156,44 +156,12 @@ class Shooter:
             run_dialog.device.setCurrentText("cpu")
             self.save("3-run-dialog", self.with_dialog(self.window_shot(window), run_dialog))
 
-            # 4. a job running, with its latest annotated frame
-            run_dialog.run_button.click()
-            self.wait(lambda: window.jobs.running, what="job start")
-            job_id = window.jobs.running[0]
-            previews: list[int] = []
-            window.jobs.preview.connect(lambda *_: previews.append(1))
-            live = window.jobs_panel.model
-
-            def far_enough() -> bool:
-                p = live.live.get(job_id)
-                return bool(previews) and p is not None and p.done >= p.total * 0.35
-
-            self.wait(far_enough, timeout=300, what="job progress")
-            window.message_bar.hide()
-            window.statusBar().clearMessage()
-            window.tabs.setCurrentWidget(window.jobs_panel)
-            self.save("4-job-running", self.window_shot(window))
-
-            # 5. results viewer
-            finished: list[object] = []
-            window.jobs.job_finished.connect(finished.append)
-            self.wait(lambda: bool(finished), timeout=600, what="job end")
-            job = finished[0]
-            assert job.status is JobStatus.COMPLETED, job.error  # type: ignore[attr-defined]
-            loaded: list[int] = []
-            window.results.loaded.connect(lambda: loaded.append(1))
-            window.open_results(job)  # type: ignore[arg-type]
-            self.wait(lambda: bool(loaded), what="results")
-            viewer = window.results
-            busiest = max(
-                viewer.frames[: len(viewer.frames) // 2], key=lambda f: len(viewer.by_index[f])
-            )
-            viewer.show_frame(busiest)
-            viewer.det_view.selectRow(0)
-            self.wait(lambda: not window.executor.busy, what="thumbnails")
-            window.message_bar.hide()
-            window.statusBar().clearMessage()
-            self.save("5-results", self.window_shot(window))
+            # 4. a job running, with its latest annotated frame; 5. its results
+            try:
+                self.job_screens(window, run_dialog)
+            except JobScreensFailed as exc:
+                print(f"job screens not saved: {exc}", file=sys.stderr)
+                status = 1
             window.close()
 
             # 6. admin
@@ -207,7 +175,61 @@ class Shooter:
             admin_window.close()
         finally:
             lab.close()
-        return 0
+        return status
+
+    def job_screens(self, window, run_dialog) -> None:  # type: ignore[no-untyped-def]
+        from videolab.domain.enums import JobStatus
+
+        finished: list = []
+        previews: list[int] = []
+        window.jobs.job_finished.connect(finished.append)
+        window.jobs.preview.connect(lambda *_: previews.append(1))
+        run_dialog.run_button.click()
+
+        def failed() -> None:
+            if finished and finished[0].status is not JobStatus.COMPLETED:
+                raise JobScreensFailed(f"the job ended {finished[0].status}: {finished[0].error}")
+
+        def started() -> bool:
+            failed()
+            return bool(window.jobs.running)
+
+        self.wait(started, what="job start")
+        job_id = window.jobs.running[0]
+        live = window.jobs_panel.model
+
+        def far_enough() -> bool:
+            failed()
+            p = live.live.get(job_id)
+            return bool(previews) and p is not None and p.done >= p.total * 0.35
+
+        self.wait(far_enough, timeout=300, what="job progress")
+        window.message_bar.hide()
+        window.statusBar().clearMessage()
+        window.tabs.setCurrentWidget(window.jobs_panel)
+        self.save("4-job-running", self.window_shot(window))
+
+        self.wait(lambda: bool(finished), timeout=600, what="job end")
+        failed()
+        loaded: list[int] = []
+        window.results.loaded.connect(lambda: loaded.append(1))
+        window.open_results(finished[0])
+        self.wait(lambda: bool(loaded), what="results")
+        viewer = window.results
+        busiest = max(
+            viewer.frames[: max(1, len(viewer.frames) // 2)],
+            key=lambda f: len(viewer.by_index[f]),
+        )
+        viewer.show_frame(busiest)
+        viewer.det_view.selectRow(0)
+        self.wait(lambda: not window.executor.busy, what="thumbnails")
+        window.message_bar.hide()
+        window.statusBar().clearMessage()
+        self.save("5-results", self.window_shot(window))
+
+
+class JobScreensFailed(RuntimeError):
+    """The detection job did not complete, so its screens cannot be shown."""
 
 
 if __name__ == "__main__":
