@@ -179,8 +179,9 @@ class JobService:
             model_path = stored.pop("model_path", None)
             params = DetectionParams.from_json(stored)
             video_id = job.video_id
+            model_sha256 = job.model_sha256
         monitor = JobMonitor(self.ctx.db, job_id, cancel).start()
-        out_zip = self.ctx.paths.work_dir / "jobs" / f"{job_id}.zip"
+        out_zip = self._work_zip(job_id)
         try:
             outcome = self._detect(
                 actor,
@@ -192,6 +193,7 @@ class JobService:
                 monitor,
                 progress,
                 cancel,
+                model_sha256=model_sha256,
             )
         except BaseException as exc:
             monitor.stop()
@@ -226,12 +228,21 @@ class JobService:
         monitor: JobMonitor,
         progress: ProgressCallback | None,
         cancel: threading.Event,
+        *,
+        model_sha256: str | None = None,
     ) -> Any:
+        video_path = self.videos.local_copy(actor, video_id)
+        model = self.resolve_model(model_path or params.model, allow_untrusted=allow_untrusted)
+        if model_sha256 is not None and model.sha256 != model_sha256:
+            # Consent and the recorded SHA-256 are for the file as it was when the job was
+            # accepted; whatever replaced it is not loaded.
+            raise InvalidInput(
+                f"The model file changed after the job was accepted ({model.path}); it was not "
+                "loaded. Start a new job to use the file as it is now."
+            )
         from videolab.inference.carbon import CarbonSettings
         from videolab.inference.pipeline import run_detection
 
-        video_path = self.videos.local_copy(actor, video_id)
-        model = self.resolve_model(model_path or params.model, allow_untrusted=allow_untrusted)
         out_zip.parent.mkdir(parents=True, exist_ok=True)
 
         def on_progress(p: DetectionProgress) -> None:
@@ -302,9 +313,15 @@ class JobService:
                     s, job, JobStatus.FAILED, processed=job.frames_processed, error=INTERRUPTED
                 ):
                     closed.append(job.id)
+        for job_id in closed:  # the partial result file the dead process was writing
+            with contextlib.suppress(OSError):
+                self._work_zip(job_id).unlink()
         if closed:
             log.warning("closed %d interrupted job(s) and refunded them", len(closed))
         return closed
+
+    def _work_zip(self, job_id: uuid.UUID) -> Path:
+        return self.ctx.paths.work_dir / "jobs" / f"{job_id}.zip"
 
     # -- read --------------------------------------------------------------------------------
     def get(self, actor: UserDTO, job_id: uuid.UUID) -> JobDTO:
