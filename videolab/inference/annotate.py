@@ -1,0 +1,61 @@
+"""Draw detections on a frame with OpenCV only (no font downloads), and encode JPEGs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from videolab.inference.detections import Detection
+
+JPEG_QUALITY = 85
+
+# A colour-blind-friendly palette (Okabe-Ito), in BGR, repeated for many classes.
+PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
+    (0, 159, 230),
+    (233, 180, 86),
+    (115, 158, 0),
+    (66, 228, 240),
+    (178, 114, 0),
+    (0, 94, 213),
+    (167, 121, 204),
+    (0, 0, 0),
+)
+
+
+def class_colour(class_id: int) -> tuple[int, int, int]:
+    return PALETTE_BGR[class_id % len(PALETTE_BGR)]
+
+
+def draw_detections(frame: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
+    """A copy of ``frame`` with a box, class name and confidence for each detection."""
+    out = frame.copy()
+    scale = max(0.4, min(out.shape[0], out.shape[1]) / 900)
+    thickness = max(1, round(scale * 2))
+    for det in detections:
+        x1, y1, x2, y2 = (round(v) for v in det.box_xyxy)
+        colour = class_colour(det.class_id)
+        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness, cv2.LINE_AA)
+        label = f"{det.class_name} {det.confidence:.2f}"
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+        ty = y1 - 4 if y1 - th - base - 4 >= 0 else y2 + th + 4
+        cv2.rectangle(out, (x1, ty - th - base), (x1 + tw + 4, ty + base - 2), colour, -1)
+        cv2.putText(
+            out,
+            label,
+            (x1 + 2, ty - 2),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
+    return out
+
+
+def encode_jpeg(frame: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return bytes(buf.tobytes())

@@ -1,0 +1,113 @@
+"""Run an Ultralytics model on batches of frames; boxes come back in original pixels."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from videolab.domain.errors import InvalidInput, Unavailable
+from videolab.inference.detections import Detection
+from videolab.inference.devices import cpu_threads, resolve_device
+from videolab.inference.models import ResolvedModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    conf: float = 0.25
+    iou: float = 0.7
+    imgsz: int = 640
+    classes: tuple[int, ...] | None = None
+    max_det: int = 300
+
+
+class Detector:
+    """A loaded model on a device. ``backend`` names what actually runs it."""
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        *,
+        device: str = "auto",
+        weights: str | None = None,
+        backend: str | None = None,
+    ) -> None:
+        from videolab.inference.ultralytics_env import import_ultralytics
+
+        ultralytics = import_ultralytics()
+        self.model_info = model
+        self.device = resolve_device(device)
+        self.half = self.device.startswith("cuda")
+        path = weights or str(model.path)
+        self.backend = (
+            backend or {"pt": "torch", "onnx": "onnx", "openvino": "openvino"}[model.format]
+        )
+        try:
+            self._yolo = ultralytics.YOLO(path, task="detect")
+        except Exception as exc:
+            raise Unavailable(
+                f"The model {model.name} could not be loaded: {type(exc).__name__}: {exc}"
+            ) from exc
+        names = getattr(self._yolo, "names", None) or {}
+        self.names: dict[int, str] = {int(k): str(v) for k, v in dict(names).items()}
+        self._threads_set = False
+
+    def _tune_threads(self) -> None:
+        # Ultralytics' device selection sets torch to cores-1 threads on its first predict.
+        if self.device == "cpu" and not self._threads_set:
+            import torch
+
+            torch.set_num_threads(cpu_threads())
+            self._threads_set = True
+
+    def check_classes(self, classes: tuple[int, ...] | None) -> None:
+        if classes is None or not self.names:
+            return
+        unknown = sorted(set(classes) - set(self.names))
+        if unknown:
+            raise InvalidInput(
+                f"Class id(s) {', '.join(map(str, unknown))} do not exist in {self.model_info.name}"
+                f" (it knows {', '.join(f'{k}={v}' for k, v in sorted(self.names.items()))})."
+            )
+
+    def detect(
+        self, frames: Sequence[np.ndarray], options: PredictOptions
+    ) -> list[list[Detection]]:
+        if not frames:
+            return []
+        results = self._yolo.predict(
+            list(frames),
+            conf=options.conf,
+            iou=options.iou,
+            imgsz=options.imgsz,
+            classes=list(options.classes) if options.classes is not None else None,
+            max_det=options.max_det,
+            device=self.device,
+            half=self.half,
+            verbose=False,
+            batch=len(frames),
+        )
+        self._tune_threads()
+        return [self._convert(r) for r in results]
+
+    def _convert(self, result: Any) -> list[Detection]:
+        boxes = result.boxes
+        if boxes is None or len(boxes) == 0:
+            return []
+        xyxy = boxes.xyxy.cpu().numpy().astype(float)
+        cls = boxes.cls.cpu().numpy().astype(int)
+        conf = boxes.conf.cpu().numpy().astype(float)
+        return [
+            Detection(
+                int(c),
+                self.names.get(int(c), str(int(c))),
+                float(p),
+                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+            )
+            for b, c, p in zip(xyxy, cls, conf, strict=True)
+        ]

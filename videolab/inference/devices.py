@@ -1,0 +1,44 @@
+"""Which device a job runs on, decided once and explained when impossible."""
+
+from __future__ import annotations
+
+import os
+
+from videolab.domain.errors import InvalidInput, Unavailable
+
+
+def resolve_device(spec: str) -> str:
+    """'auto' -> 'cuda:0' when a CUDA GPU is usable, else 'cpu'; 'cuda[:N]' must exist."""
+    spec = (spec or "auto").strip().lower()
+    if spec == "cpu":
+        return "cpu"
+    import torch
+
+    if spec == "auto":
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if spec == "cuda" or spec.startswith("cuda:"):
+        index = 0 if spec == "cuda" else _index(spec)
+        if not torch.cuda.is_available():
+            raise Unavailable(
+                "No CUDA GPU is available on this computer; choose device 'cpu' or 'auto'."
+            )
+        if index >= torch.cuda.device_count():
+            raise Unavailable(
+                f"There is no GPU {index}; this computer has {torch.cuda.device_count()}."
+            )
+        return f"cuda:{index}"
+    raise InvalidInput(f"Unknown device '{spec}': use auto, cpu, cuda or cuda:N.")
+
+
+def _index(spec: str) -> int:
+    try:
+        return int(spec.split(":", 1)[1])
+    except ValueError:
+        raise InvalidInput(f"Unknown device '{spec}': use auto, cpu, cuda or cuda:N.") from None
+
+
+def cpu_threads() -> int:
+    """Threads for torch on the CPU: every core. Ultralytics' own choice is cores - 1, which on
+    a 2-core machine halves inference speed; the decode and encode threads mostly wait on I/O
+    and the GIL-free OpenCV calls, so they don't need a core of their own."""
+    return max(1, os.cpu_count() or 1)

@@ -1,0 +1,319 @@
+"""A detection job's work: decode -> detect -> annotate/encode/ZIP, as overlapping stages.
+
+Three threads joined by bounded queues, so the slowest stage (inference, normally) sets the
+pace while decoding the next frames and encoding the last ones happen beside it, and memory is
+bounded by the queue sizes whatever the video's length. Annotated frames stream into the ZIP
+as they are made. A cancel stops decoding and inference at once; frames already inferred are
+still written, so the partial result is consistent: every frame in the JSON has its JPEG.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from videolab.inference.annotate import draw_detections, encode_jpeg
+from videolab.inference.carbon import CarbonMeter, CarbonReport, CarbonSettings
+from videolab.inference.detections import Detection
+from videolab.inference.models import ResolvedModel
+from videolab.inference.params import DetectionParams
+from videolab.inference.probe import probe_video, read_fps
+from videolab.inference.video_io import open_capture
+
+RESULT_SCHEMA = "videolab.result/1"
+PROGRESS_INTERVAL_S = 0.1
+QUEUE_FRAMES = 16
+_POLL_S = 0.05
+_END = object()
+
+
+@dataclass(frozen=True)
+class DetectionProgress:
+    done: int
+    total: int
+    fps: float
+    frame_index: int | None
+    preview_jpeg: bytes | None = None
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    index: int
+    time_s: float
+    detections: tuple[Detection, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "time_s": round(self.time_s, 4),
+            "detections": [d.to_json() for d in self.detections],
+        }
+
+
+@dataclass(frozen=True)
+class DetectionOutcome:
+    result_json: dict[str, Any]
+    processed_frames: int
+    cancelled: bool
+    backend: str
+    device: str
+    seconds: float
+    carbon: CarbonReport | None
+
+
+class _Stop(Exception):
+    """Raised inside a stage when another stage failed or the job was cancelled."""
+
+
+def _put(q: queue.Queue[Any], item: Any, halt: threading.Event) -> None:
+    while True:
+        if halt.is_set():
+            raise _Stop
+        try:
+            q.put(item, timeout=_POLL_S)
+            return
+        except queue.Full:
+            continue
+
+
+def _get(q: queue.Queue[Any], halt: threading.Event | None) -> Any:
+    while True:
+        if halt is not None and halt.is_set():
+            raise _Stop
+        try:
+            return q.get(timeout=_POLL_S)
+        except queue.Empty:
+            continue
+
+
+def batch_size_for(device: str) -> int:
+    """GPUs want several frames per call; on a CPU one frame at a time keeps latency low and
+    costs nothing in throughput (the work per frame is the same)."""
+    return 16 if device.startswith("cuda") else 1
+
+
+def run_detection(
+    video_path: Path,
+    params: DetectionParams,
+    *,
+    model: ResolvedModel,
+    out_zip: Path,
+    progress: Callable[[DetectionProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    on_frame: Callable[[FrameResult], None] | None = None,
+    carbon: CarbonSettings | None = None,
+    frame_count: int | None = None,
+    detector: Any = None,
+) -> DetectionOutcome:
+    """Detect objects in the frames ``params`` selects; stream annotated JPEGs to ``out_zip``.
+
+    Returns the outcome (cancelled=True with the partial result if ``cancel`` was set).
+    Exceptions from any stage, the callbacks included, propagate after every thread stopped.
+    """
+    from videolab.inference.detector import Detector, PredictOptions
+
+    params.validate()
+    cancel = cancel or threading.Event()
+    video_path = Path(video_path)
+    if frame_count is None:
+        frame_count = probe_video(video_path, cancel=cancel).frame_count
+    indices = params.frame_indices(frame_count)
+    if detector is None:
+        detector = Detector(model, device=params.device)
+    detector.check_classes(params.classes)
+    options = PredictOptions(
+        conf=params.conf,
+        iou=params.iou,
+        imgsz=params.imgsz,
+        classes=params.classes,
+        max_det=params.max_det,
+    )
+    cap, width, height = open_capture(video_path)
+    fps = read_fps(cap)
+
+    halt = threading.Event()  # any stage failed, or cancel: stop decoding and inference
+    errors: list[BaseException] = []
+    decoded: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_FRAMES)
+    inferred: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_FRAMES)
+    frames_json: list[dict[str, Any]] = []
+    per_class: Counter[str] = Counter()
+    state = {"done": 0}
+    started = time.monotonic()
+
+    def decode() -> None:
+        try:
+            pos = 0
+            for wanted in indices:
+                while pos < wanted:  # grab() decodes without converting: exact frame numbers
+                    if halt.is_set() or not cap.grab():
+                        return
+                    pos += 1
+                ok, frame = cap.read()
+                if not ok:
+                    return
+                pos += 1
+                _put(decoded, (wanted, frame), halt)
+        except _Stop:
+            pass
+        except BaseException as exc:
+            errors.append(exc)
+            halt.set()
+        finally:
+            cap.release()
+            decoded.put(_END)  # unbounded wait is safe: the inference loop always drains
+
+    def write() -> None:
+        last_report = 0.0
+        try:
+            with zipfile.ZipFile(out_zip, "w", compression=zipfile.ZIP_STORED) as archive:
+                while True:
+                    item = _get(inferred, None)
+                    if item is _END:
+                        break
+                    if errors:
+                        continue  # drain so the producer never blocks, write nothing more
+                    index, frame, detections = item
+                    jpeg = encode_jpeg(draw_detections(frame, detections))
+                    archive.writestr(f"frame_{index:06d}.jpg", jpeg)
+                    result = FrameResult(index, index / fps, tuple(detections))
+                    frames_json.append(result.to_json())
+                    per_class.update(d.class_name for d in detections)
+                    state["done"] += 1
+                    if on_frame is not None:
+                        on_frame(result)
+                    now = time.monotonic()
+                    if progress is not None and (
+                        now - last_report >= PROGRESS_INTERVAL_S or state["done"] == len(indices)
+                    ):
+                        last_report = now
+                        progress(
+                            DetectionProgress(
+                                state["done"],
+                                len(indices),
+                                state["done"] / max(now - started, 1e-6),
+                                index,
+                                jpeg,
+                            )
+                        )
+        except BaseException as exc:
+            errors.append(exc)
+            halt.set()
+            while _get(inferred, None) is not _END:  # let the inference loop finish
+                pass
+
+    with CarbonMeter(carbon) as meter:
+        decoder = threading.Thread(target=decode, name="videolab-decode", daemon=True)
+        writer = threading.Thread(target=write, name="videolab-write", daemon=True)
+        decoder.start()
+        writer.start()
+        try:
+            _infer_loop(
+                detector, options, batch_size_for(detector.device), decoded, inferred, halt, cancel
+            )
+        except _Stop:
+            pass  # another stage failed; its error is in ``errors``
+        except BaseException as exc:
+            errors.append(exc)
+            halt.set()
+        finally:
+            if cancel.is_set() or errors:
+                halt.set()
+            while decoder.is_alive() or not decoded.empty():  # unblock and drain the decoder
+                try:
+                    decoded.get(timeout=_POLL_S)
+                except queue.Empty:
+                    pass
+            inferred.put(_END)
+            decoder.join()
+            writer.join()
+    if errors:
+        raise errors[0]
+    seconds = time.monotonic() - started
+    done = state["done"]
+    report = meter.report
+    result = {
+        "schema": RESULT_SCHEMA,
+        "model": {
+            "name": model.name,
+            "sha256": model.sha256,
+            "classes": {str(k): v for k, v in sorted(detector.names.items())},
+        },
+        "params": {
+            **params.to_json(),
+            "start": indices.start,
+            "end": indices.stop,
+            "backend": detector.backend,
+            "device": detector.device,
+        },
+        "video": {
+            "name": video_path.name,
+            "width": width,
+            "height": height,
+            "fps": round(fps, 4),
+            "frame_count": frame_count,
+        },
+        "frames": frames_json,
+        "summary": {
+            "processed_frames": done,
+            "per_class": dict(sorted(per_class.items())),
+            "device": detector.device,
+            "backend": detector.backend,
+            "seconds": round(seconds, 3),
+            "fps": round(done / max(seconds, 1e-6), 2),
+            "cancelled": cancel.is_set() and done < len(indices),
+        },
+        "carbon": report.to_json() if report is not None else None,
+    }
+    return DetectionOutcome(
+        result,
+        done,
+        bool(result["summary"]["cancelled"]),
+        detector.backend,
+        detector.device,
+        seconds,
+        report,
+    )
+
+
+def _infer_loop(
+    detector: Any,
+    options: Any,
+    batch_size: int,
+    decoded: queue.Queue[Any],
+    inferred: queue.Queue[Any],
+    halt: threading.Event,
+    cancel: threading.Event,
+) -> None:
+    while True:
+        if cancel.is_set() or halt.is_set():
+            return
+        item = _get(decoded, halt)
+        if item is _END:
+            return
+        batch: list[tuple[int, np.ndarray]] = [item]
+        ended = False
+        while len(batch) < batch_size:
+            try:
+                extra = decoded.get_nowait()
+            except queue.Empty:
+                break
+            if extra is _END:
+                ended = True
+                break
+            batch.append(extra)
+        if cancel.is_set():
+            return
+        detections = detector.detect([frame for _, frame in batch], options)
+        for (index, frame), dets in zip(batch, detections, strict=True):
+            _put(inferred, (index, frame, dets), halt)
+        if ended:
+            return
