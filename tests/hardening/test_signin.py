@@ -5,6 +5,7 @@ are random, hashed, expiring and revocable, and huge passwords refused cheaply."
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import statistics
 import threading
@@ -16,12 +17,13 @@ import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import update
 
+import videolab.services.auth as auth_module
 from tests.hardening.conftest import Lab
 from tests.hardening.harness import ALICE, BOB, PASSWORD, raw_connect, run_cli
 from videolab.db.models import AuthToken, User
 from videolab.db.types import utcnow
 from videolab.domain.errors import AuthenticationFailed, InvalidInput
-from videolab.services.auth import FREE_ATTEMPTS, WRONG_CREDENTIALS
+from videolab.services.auth import FREE_ATTEMPTS, MAX_BACKOFF, WRONG_CREDENTIALS, backoff_for
 from videolab.services.passwords import hash_password
 
 OWASP_MIN = {"m": 19456, "t": 2, "p": 1}  # argon2id, OWASP Password Storage Cheat Sheet
@@ -59,7 +61,18 @@ def test_a_weaker_hash_is_upgraded_at_the_next_sign_in(lab: Lab) -> None:
     assert lab.app.auth.login(ALICE, PASSWORD).user.email == ALICE  # and it still verifies
 
 
-def test_back_off_survives_a_restart(lab: Lab) -> None:
+def test_back_off_grows_and_is_capped() -> None:
+    waits = [backoff_for(n).total_seconds() for n in range(1, FREE_ATTEMPTS + 12)]
+    assert waits[: FREE_ATTEMPTS - 1] == [0] * (FREE_ATTEMPTS - 1)
+    assert waits[FREE_ATTEMPTS - 1] > 0
+    assert all(b >= a for a, b in itertools.pairwise(waits))
+    assert waits[-1] == MAX_BACKOFF.total_seconds()
+
+
+def test_back_off_survives_a_restart(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long first wait, so that a slow machine cannot see it expire during the test.
+    monkeypatch.setattr(auth_module, "backoff_for",
+                        lambda n: timedelta(minutes=1) if n >= FREE_ATTEMPTS else timedelta(0))
     for _ in range(FREE_ATTEMPTS):
         with pytest.raises(AuthenticationFailed, match=WRONG_CREDENTIALS):
             lab.app.auth.login(BOB, "wrong password!")
