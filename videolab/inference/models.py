@@ -52,7 +52,9 @@ def resolve_model(
     """
     spec = spec.strip()
     if not spec:
-        raise InvalidInput("Choose a model: 'demo', an Ultralytics name such as yolo11n.pt, or a file.")
+        raise InvalidInput(
+            "Choose a model: 'demo', an Ultralytics name such as yolo11n.pt, or a file."
+        )
     if spec == DEMO_NAME:
         if not DEMO_WEIGHTS.is_file():
             raise Unavailable(
@@ -93,7 +95,7 @@ def _local(path: Path, models_dir: Path | None, allow_untrusted: bool) -> Resolv
 
 
 def model_format(path: Path) -> str:
-    """"pt", "onnx" or "openvino" for a usable model path; InvalidInput otherwise."""
+    """ "pt", "onnx" or "openvino" for a usable model path; InvalidInput otherwise."""
     if path.is_dir():
         if path.name.endswith(_OPENVINO_SUFFIX) and any(path.glob("*.xml")):
             return "openvino"

@@ -37,14 +37,20 @@ class DetectionParams:
         _check_fraction("Confidence threshold", self.conf)
         _check_fraction("IoU threshold", self.iou)
         if not _is_int(self.imgsz) or not 32 <= self.imgsz <= MAX_IMGSZ:
-            raise InvalidInput(f"Image size must be a whole number from 32 to {MAX_IMGSZ}, got {self.imgsz!r}.")
+            raise InvalidInput(
+                f"Image size must be a whole number from 32 to {MAX_IMGSZ}, got {self.imgsz!r}."
+            )
         if self.classes is not None:
             if not isinstance(self.classes, tuple) or not self.classes:
                 raise InvalidInput("Class filter must be a non-empty list of class ids, or none.")
             if not all(_is_int(c) and c >= 0 for c in self.classes):
-                raise InvalidInput(f"Class ids must be whole numbers 0 or more, got {list(self.classes)}.")
+                raise InvalidInput(
+                    f"Class ids must be whole numbers 0 or more, got {list(self.classes)}."
+                )
         if not _is_int(self.max_det) or not 1 <= self.max_det <= 10_000:
-            raise InvalidInput(f"Maximum detections per frame must be 1-10000, got {self.max_det!r}.")
+            raise InvalidInput(
+                f"Maximum detections per frame must be 1-10000, got {self.max_det!r}."
+            )
         if not _is_int(self.start) or self.start < 0:
             raise InvalidInput(f"Start frame must be 0 or more, got {self.start!r}.")
         if self.end is not None and (not _is_int(self.end) or self.end <= self.start):
@@ -56,7 +62,9 @@ class DetectionParams:
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):
             raise InvalidInput(f"Device must be auto, cpu, cuda or cuda:N, got {self.device!r}.")
         if self.backend not in BACKENDS:
-            raise InvalidInput(f"Backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}.")
+            raise InvalidInput(
+                f"Backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}."
+            )
         return self
 
     def frame_indices(self, frame_count: int) -> range:

@@ -94,7 +94,9 @@ def make_thumbnail(
     path = Path(path)
     cap, _, _ = video_io.open_capture(path)
     try:
-        estimate = frame_count if frame_count is not None else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        estimate = (
+            frame_count if frame_count is not None else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        )
         target = max(0, int(estimate * 0.1))
         frame = None
         if target:

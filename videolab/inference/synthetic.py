@@ -113,7 +113,10 @@ class _Mover:
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...], margin: float) -> bool:
     return not (
-        a[2] + margin <= b[0] or b[2] + margin <= a[0] or a[3] + margin <= b[1] or b[3] + margin <= a[1]
+        a[2] + margin <= b[0]
+        or b[2] + margin <= a[0]
+        or a[3] + margin <= b[1]
+        or b[3] + margin <= a[1]
     )
 
 
@@ -295,8 +298,11 @@ def write_yolo_dataset(
             img, truth = _training_image(rng, classes, image_size, frame_size, max_shapes)
             name = f"{split}_{i:05d}"
             quality = int(rng.integers(60, 96))
-            cv2.imwrite(str(root / "images" / split / f"{name}.jpg"), img,
-                        [cv2.IMWRITE_JPEG_QUALITY, quality])
+            cv2.imwrite(
+                str(root / "images" / split / f"{name}.jpg"),
+                img,
+                [cv2.IMWRITE_JPEG_QUALITY, quality],
+            )
             label = _yolo_label(truth, img.shape[1], img.shape[0])
             (root / "labels" / split / f"{name}.txt").write_text(label)
     data_yaml = root / "data.yaml"

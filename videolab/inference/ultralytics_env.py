@@ -21,9 +21,9 @@ _config_dir: Path | None = None
 
 def default_config_dir() -> Path:
     """The app's own folder for Ultralytics' settings (never the user's global one)."""
-    import platformdirs
+    from videolab.settings import app_paths
 
-    return Path(platformdirs.user_config_dir("VideoLab", appauthor=False)) / "ultralytics"
+    return app_paths().ultralytics_config_dir
 
 
 def prepare(config_dir: Path | None = None) -> Path:
@@ -38,7 +38,8 @@ def prepare(config_dir: Path | None = None) -> Path:
         if _config_dir is not None:
             if wanted.resolve() != _config_dir.resolve() and config_dir is not None:
                 raise RuntimeError(
-                    f"Ultralytics is already set up to use {_config_dir}; cannot switch to {wanted}."
+                    f"Ultralytics is already set up to use {_config_dir}; "
+                    f"cannot switch to {wanted}."
                 )
             return _config_dir
         if "ultralytics" in sys.modules:

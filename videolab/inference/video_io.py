@@ -70,7 +70,12 @@ def open_capture(path: Path, *, max_pixels: int = MAX_PIXELS) -> tuple[cv2.Video
     The caller owns the capture and must release() it.
     """
     check_container(path)
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, _TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, _TIMEOUT_MS]
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        _TIMEOUT_MS,
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        _TIMEOUT_MS,
+    ]
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
     if not cap.isOpened():
         cap.release()
