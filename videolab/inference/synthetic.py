@@ -70,7 +70,8 @@ def render_background(rng: np.random.Generator, width: int, height: int) -> Imag
     layers = [gradient]
     for cell, strength in ((rng.uniform(50, 130), 28.0), (rng.uniform(6, 14), 12.0)):
         grid = rng.normal(0, strength, size=(int(height / cell) + 2, int(width / cell) + 2, 3))
-        layers.append(cv2.resize(grid.astype(np.float32), (width, height), cv2.INTER_CUBIC))
+        # Bilinear: the interpolation the demo model was trained with.
+        layers.append(cv2.resize(grid.astype(np.float32), (width, height)))
     img = base.astype(np.float32) + sum(layers)
     return np.clip(img, 0, 255).astype(np.uint8)
 
