@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,17 +37,23 @@ class Detector:
         device: str = "auto",
         weights: str | None = None,
         backend: str | None = None,
+        imgsz: int | tuple[int, int] | None = None,
+        batch_size: int | None = None,
     ) -> None:
         from videolab.inference.ultralytics_env import import_ultralytics
 
         ultralytics = import_ultralytics()
         self.model_info = model
         self.device = resolve_device(device)
-        self.half = self.device.startswith("cuda")
         path = weights or str(model.path)
         self.backend = (
             backend or {"pt": "torch", "onnx": "onnx", "openvino": "openvino"}[model.format]
         )
+        # Half precision is a PyTorch-on-CUDA thing; exported CPU models are fp32.
+        self.half = self.device.startswith("cuda") and self.backend == "torch"
+        # A fixed-shape export is asked for exactly its shape; None means options.imgsz.
+        self.imgsz = imgsz
+        self.batch_size = batch_size or (16 if self.device.startswith("cuda") else 1)
         try:
             self._yolo = ultralytics.YOLO(path, task="detect")
         except Exception as exc:
@@ -56,6 +63,50 @@ class Detector:
         names = getattr(self._yolo, "names", None) or {}
         self.names: dict[int, str] = {int(k): str(v) for k, v in dict(names).items()}
         self._threads_set = False
+        self.plan: Any = None
+
+    @classmethod
+    def for_job(
+        cls,
+        model: ResolvedModel,
+        *,
+        device: str = "auto",
+        backend: str = "auto",
+        imgsz: int = 640,
+        frame_size: tuple[int, int] | None = None,
+        cache_dir: Path | None = None,
+        status: Callable[[str], None] | None = None,
+    ) -> Detector:
+        """The detector a job uses: the backend chosen (and exported once, cached) by
+        ``backends.plan_backend``. ``frame_size`` is the video's (width, height)."""
+        from videolab.inference.backends import plan_backend
+
+        plan = plan_backend(
+            model,
+            requested=backend,
+            device=device,
+            imgsz=imgsz,
+            frame_size=frame_size,
+            cache_dir=cache_dir,
+            status=status,
+        )
+        if status is not None:
+            status(f"Loading the model ({plan.backend} on {plan.device})")
+        detector = cls(
+            model,
+            device=plan.device,
+            weights=str(plan.weights),
+            backend=plan.backend,
+            imgsz=plan.imgsz if plan.backend != "torch" else None,
+            batch_size=plan.batch,
+        )
+        detector.plan = plan
+        return detector
+
+    def warm_up(self, frame: np.ndarray, options: PredictOptions) -> None:
+        """One untimed inference: Ultralytics builds its predictor, OpenVINO compiles, CUDA
+        picks kernels. Keeps the first progress report honest."""
+        self.detect([frame], options)
 
     def _tune_threads(self) -> None:
         # Ultralytics' device selection sets torch to cores-1 threads on its first predict.
@@ -84,7 +135,7 @@ class Detector:
             list(frames),
             conf=options.conf,
             iou=options.iou,
-            imgsz=options.imgsz,
+            imgsz=self.imgsz if self.imgsz is not None else options.imgsz,
             classes=list(options.classes) if options.classes is not None else None,
             max_det=options.max_det,
             device=self.device,

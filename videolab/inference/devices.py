@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 from videolab.domain.errors import InvalidInput, Unavailable
 
@@ -42,3 +44,29 @@ def cpu_threads() -> int:
     a 2-core machine halves inference speed; the decode and encode threads mostly wait on I/O
     and the GIL-free OpenCV calls, so they don't need a core of their own."""
     return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def stage_threads(device: str) -> Iterator[None]:
+    """Thread budget for a job's stages on this machine, for the duration of the job.
+
+    Measured on a 2-core machine (benchmarks/model_throughput.py): inference is ~85-90% of a
+    frame's CPU time, decoding a 640x360 frame ~1-2 ms and drawing + JPEG-encoding it ~2-3 ms.
+    So inference gets every core (torch.set_num_threads(cores); OpenVINO's LATENCY hint uses
+    all cores by itself), and OpenCV's own worker pool is switched off (cv2.setNumThreads(0)
+    means "run in the calling thread"): the decode and encode threads are already parallel to
+    inference, and a second pool of cores-many OpenCV workers spinning beside torch's or
+    OpenVINO's only steals their cores (oversubscription). On a GPU the CPU is free for
+    OpenCV, so nothing changes there.
+    """
+    if device.startswith("cuda"):
+        yield
+        return
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(0)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)

@@ -24,6 +24,7 @@ import numpy as np
 from videolab.inference.annotate import draw_detections, encode_jpeg
 from videolab.inference.carbon import CarbonMeter, CarbonReport, CarbonSettings
 from videolab.inference.detections import Detection
+from videolab.inference.devices import stage_threads
 from videolab.inference.models import ResolvedModel
 from videolab.inference.params import DetectionParams
 from videolab.inference.probe import probe_video, read_fps
@@ -43,6 +44,7 @@ class DetectionProgress:
     fps: float
     frame_index: int | None
     preview_jpeg: bytes | None = None
+    message: str | None = None  # e.g. "Preparing the model for openvino" before frame 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def run_detection(
     carbon: CarbonSettings | None = None,
     frame_count: int | None = None,
     detector: Any = None,
+    export_cache_dir: Path | None = None,
 ) -> DetectionOutcome:
     """Detect objects in the frames ``params`` selects; stream annotated JPEGs to ``out_zip``.
 
@@ -127,9 +130,28 @@ def run_detection(
     if frame_count is None:
         frame_count = probe_video(video_path, cancel=cancel).frame_count
     indices = params.frame_indices(frame_count)
-    if detector is None:
-        detector = Detector(model, device=params.device)
-    detector.check_classes(params.classes)
+    cap, width, height = open_capture(video_path)
+    try:
+        fps = read_fps(cap)
+        if detector is None:
+
+            def status(message: str) -> None:
+                if progress is not None:
+                    progress(DetectionProgress(0, len(indices), 0.0, None, None, message))
+
+            detector = Detector.for_job(
+                model,
+                device=params.device,
+                backend=params.backend,
+                imgsz=params.imgsz,
+                frame_size=(width, height),
+                cache_dir=export_cache_dir,
+                status=status,
+            )
+        detector.check_classes(params.classes)
+    except BaseException:
+        cap.release()
+        raise
     options = PredictOptions(
         conf=params.conf,
         iou=params.iou,
@@ -137,8 +159,7 @@ def run_detection(
         classes=params.classes,
         max_det=params.max_det,
     )
-    cap, width, height = open_capture(video_path)
-    fps = read_fps(cap)
+    batch_size = getattr(detector, "batch_size", None) or batch_size_for(detector.device)
 
     halt = threading.Event()  # any stage failed, or cancel: stop decoding and inference
     errors: list[BaseException] = []
@@ -210,14 +231,14 @@ def run_detection(
             while _get(inferred, None) is not _END:  # let the inference loop finish
                 pass
 
-    with CarbonMeter(carbon) as meter:
+    with CarbonMeter(carbon) as meter, stage_threads(detector.device):
         decoder = threading.Thread(target=decode, name="videolab-decode", daemon=True)
         writer = threading.Thread(target=write, name="videolab-write", daemon=True)
         decoder.start()
         writer.start()
         try:
             _infer_loop(
-                detector, options, batch_size_for(detector.device), decoded, inferred, halt, cancel
+                detector, options, batch_size, decoded, inferred, halt, cancel
             )
         except _Stop:
             pass  # another stage failed; its error is in ``errors``
