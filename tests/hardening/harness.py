@@ -566,6 +566,7 @@ def job_kill_round(
     *,
     end: int,
     window_s: float,
+    mode: str | None = None,
     user: str = ALICE,
 ) -> None:
     """``videolab-cli jobs run`` SIGKILLed at a random point, then three app starts.
@@ -580,7 +581,7 @@ def job_kill_round(
 
     known = _jobs(db)
     balance_before = _balance(db, user)
-    mode = rng.choice(["delay", "running"])
+    mode = mode or rng.choice(["delay", "running"])
     proc: subprocess.Popen[bytes] = subprocess.Popen(
         cli_args(db, "jobs", "run", video_id, "--end", str(end), "--imgsz", "320",
                  "--device", "cpu"),

@@ -128,7 +128,7 @@ def test_backup_while_a_job_is_writing(lab: Lab, tmp_path: Path) -> None:
     from videolab.inference.params import DetectionParams
 
     video = lab.app.videos.list(lab.alice, lab.dataset.id)[0]
-    job = lab.app.jobs.create(lab.alice, video.id, DetectionParams(end=60, imgsz=320,
+    job = lab.app.jobs.create(lab.alice, video.id, DetectionParams(end=30, imgsz=320,
                                                                    device="cpu"))
     worker = threading.Thread(target=lab.app.jobs.run, args=(lab.alice, job.id))
     worker.start()
