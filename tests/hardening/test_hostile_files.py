@@ -3,6 +3,8 @@ never charged more than the frames stored."""
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import uuid
 from pathlib import Path
@@ -146,5 +148,28 @@ def test_file_rewritten_in_place_after_the_probe(
     monkeypatch.setattr(videos_module, "probe_video", probe_then_rewrite)
     before = _state(lab.db)
     with pytest.raises(InvalidInput, match="changed during the upload"):
+        lab.app.videos.upload(lab.alice, lab.dataset.id, path)
+    assert _state(lab.db) == before
+
+
+@pytest.mark.timeout(60)
+def test_read_error_in_the_middle_of_the_file(lab: Lab, small_clip: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk or network share failing mid-read (EIO) is a clear refusal, not an OSError."""
+    path = _fresh(small_clip, tmp_path, "failing-disk.mp4")
+
+    class FailingFile(io.FileIO):
+        reads = 0
+
+        def read(self, size: int = -1, /) -> bytes:
+            FailingFile.reads += 1
+            if FailingFile.reads > 1:
+                raise OSError(errno.EIO, "Input/output error")
+            return super().read(size)
+
+    monkeypatch.setattr(videos_module, "open", lambda p, mode="rb": FailingFile(p, "r"),
+                        raising=False)
+    before = _state(lab.db)
+    with pytest.raises(InvalidInput, match="could not be read"):
         lab.app.videos.upload(lab.alice, lab.dataset.id, path)
     assert _state(lab.db) == before

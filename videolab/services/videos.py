@@ -204,6 +204,11 @@ class VideoService:
                 raise InvalidInput(
                     f"{probed.name}: the file disappeared during the upload."
                 ) from None
+            except OSError as exc:  # a failing disk or network share
+                raise InvalidInput(
+                    f"{probed.name}: the file could not be read ({exc.strerror or exc}); "
+                    "nothing was stored."
+                ) from None
             if stored.size != probed.size or _identity(after) != probed.identity:
                 raise InvalidInput(
                     f"{probed.name}: the file changed during the upload; nothing was stored."
