@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import random
 import select
 import shutil
@@ -152,6 +153,24 @@ class LineReader:
 
 
 # -- files ------------------------------------------------------------------------------------
+class _Payload:
+    """Unpickling this calls ``open(marker, "w")``: a file appears if the pickle is loaded."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def evil_pt(folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / "PWNED"
+    weights = folder / "weights.pt"
+    weights.write_bytes(pickle.dumps({"model": _Payload(marker)}))
+    return weights, marker
+
+
 def padded_copy(base: Path, out: Path, pad_bytes: int, *, rng: random.Random | None = None) -> Path:
     """``base`` followed by a top-level ISO-BMFF ``free`` box of random bytes.
 

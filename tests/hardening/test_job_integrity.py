@@ -9,8 +9,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from tests.hardening.conftest import Lab
-from tests.hardening.harness import audit
-from tests.hardening.test_untrusted_inputs import evil_pt
+from tests.hardening.harness import audit, evil_pt
 from videolab.db.models import InferenceJob
 from videolab.domain.enums import JobStatus
 from videolab.inference.params import DetectionParams

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import pickle
 import re
 import struct
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.conftest import Lab
-from tests.hardening.harness import has_detection, run_cli
+from tests.hardening.harness import evil_pt, has_detection, run_cli
 from videolab.domain.errors import ConsentRequired, VideoLabError
 from videolab.inference.models import resolve_model
 from videolab.inference.params import DetectionParams
@@ -23,24 +22,6 @@ from videolab.inference.params import DetectionParams
 HAS_EXPORTS = importlib.util.find_spec("videolab.inference.exports") is not None
 NO_EXPORTS = "videolab.inference.exports (read_zip_member) is not on main yet"
 DETECTION, NO_DETECTION = has_detection()
-
-
-class _Payload:
-    """Unpickling this calls ``open(marker, "w")``: a file appears if the pickle is loaded."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[object, tuple[str, str]]:
-        return (open, (str(self.marker), "w"))
-
-
-def evil_pt(folder: Path) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / "PWNED"
-    weights = folder / "weights.pt"
-    weights.write_bytes(pickle.dumps({"model": _Payload(marker)}))
-    return weights, marker
 
 
 def test_the_payload_is_live(tmp_path: Path) -> None:
