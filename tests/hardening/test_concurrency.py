@@ -111,3 +111,30 @@ def test_several_processes_starting_on_a_new_database_at_once(home: Path,
         audit(db).check()
         with VideoLab.open(str(db)) as app:
             assert app.schema_is_current()
+
+
+def test_a_writer_that_waits_too_long_gets_a_clear_message(lab: Lab) -> None:
+    """Writers wait their turn (two minutes); past that the person reads why, never SQLite's
+    "database is locked"."""
+    from sqlalchemy import event
+
+    from videolab.domain.errors import Unavailable
+
+    @event.listens_for(lab.app.db.engine, "connect")
+    def _short_wait(dbapi_conn: object, _record: object) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=300")  # type: ignore[attr-defined]
+
+    lab.app.db.engine.dispose()
+    balance = lab.app.credits.balance(lab.alice)
+    with raw_connect(lab.db) as conn:
+        conn.isolation_level = None
+        conn.execute("BEGIN IMMEDIATE")  # a long write elsewhere
+        try:
+            with pytest.raises(Unavailable) as refused:
+                lab.app.credits.recharge(lab.admin, lab.alice.email, 5)
+        finally:
+            conn.execute("ROLLBACK")
+    assert "locked" not in refused.value.message and "busy" in refused.value.message
+    assert lab.app.credits.balance(lab.alice) == balance
+    lab.app.credits.recharge(lab.admin, lab.alice.email, 5)  # fine once the lock is free
+    assert lab.app.credits.balance(lab.alice) == balance + 5

@@ -86,17 +86,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 #: SQLite result codes (sqlite.org/rescode.html) that people can act on.
+_SQLITE_BUSY = 5
 _SQLITE_FULL = 13
 
 
 @contextmanager
 def _translated(url: str) -> Iterator[None]:
-    """Turn a full disk into a domain error a person can act on (the transaction is already
-    rolled back, so nothing of the failed unit of work remains)."""
+    """Turn a full disk, or a write lock that stayed taken past the busy timeout, into a
+    domain error a person can act on (the transaction is already rolled back, so nothing of
+    the failed unit of work remains)."""
     try:
         yield
     except OperationalError as exc:
         code = getattr(exc.orig, "sqlite_errorcode", None)
+        code = code & 0xFF if isinstance(code, int) else None  # primary code of an extended one
+        if code == _SQLITE_BUSY or "database is locked" in str(exc.orig):
+            raise Unavailable(
+                "The database is busy with another long change (another VideoLab window or "
+                "command); nothing was changed. Try again when it has finished."
+            ) from exc
         if code == _SQLITE_FULL or "database or disk is full" in str(exc.orig):
             where = make_url(url).database or "the database"
             raise Unavailable(
