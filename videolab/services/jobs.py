@@ -200,7 +200,7 @@ class JobService:
             log.warning(
                 "job %s failed: %s", job_id, exc, exc_info=not isinstance(exc, VideoLabError)
             )
-            self._finish_failed(job_id, error_text(exc))
+            self.fail_unfinished(job_id, error_text(exc))
             with contextlib.suppress(FileNotFoundError):
                 out_zip.unlink()
             if not isinstance(exc, Exception):
@@ -211,7 +211,7 @@ class JobService:
             self._store_outcome(job_id, outcome, out_zip)
         except Exception as exc:
             log.exception("storing the result of job %s failed", job_id)
-            self._finish_failed(job_id, f"The result could not be saved: {error_text(exc)}")
+            self.fail_unfinished(job_id, f"The result could not be saved: {error_text(exc)}")
         finally:
             with contextlib.suppress(FileNotFoundError):
                 out_zip.unlink()
@@ -281,7 +281,8 @@ class JobService:
                 job.carbon_footprint = float(outcome.carbon.grams)
             settle(s, job, status, processed=outcome.processed_frames)
 
-    def _finish_failed(self, job_id: uuid.UUID, reason: str) -> None:
+    def fail_unfinished(self, job_id: uuid.UUID, reason: str) -> None:
+        """End a job that is not final as FAILED with ``reason``, fully refunded."""
         with self.ctx.db.write() as s:
             job = JobRepository(s).get(job_id)
             if job is not None:
@@ -322,6 +323,19 @@ class JobService:
 
     def _work_zip(self, job_id: uuid.UUID) -> Path:
         return self.ctx.paths.work_dir / "jobs" / f"{job_id}.zip"
+
+    def owner_of(self, job_id: uuid.UUID) -> UserDTO:
+        """The account a job belongs to, for the app's own job process (no permission check:
+        only code that already holds the database calls this)."""
+        from videolab.repositories.users import UserRepository
+        from videolab.repositories.users import to_dto as user_dto
+
+        with self.ctx.db.read() as s:
+            job = JobRepository(s).get(job_id)
+            user = UserRepository(s).get(job.user_id) if job is not None else None
+            if user is None:
+                raise NotFound("No such job.")
+            return user_dto(user)
 
     # -- read --------------------------------------------------------------------------------
     def get(self, actor: UserDTO, job_id: uuid.UUID) -> JobDTO:

@@ -21,6 +21,7 @@ from videolab.gui.widgets import dialogs
 from videolab.gui.workers import Worker
 from videolab.inference.params import DetectionParams
 from videolab.services.app import VideoLab
+from videolab.services.job_launcher import run_in_child_process
 
 
 def run_job(
@@ -30,11 +31,16 @@ def run_job(
     progress: Callable[..., None],
     cancel: threading.Event,
 ) -> JobDTO:
+    """Run the job in a child process (see ``videolab.job_process``): loading torch and the
+    model there cannot hold this process's GIL, so the window never freezes, and a crash in a
+    native inference library cannot take the app down."""
+
     def report(p: Any) -> None:
         done, total = int(getattr(p, "done", 0)), int(getattr(p, "total", 0))
         progress(p, force=total > 0 and done >= total)
 
-    return app.jobs.run(user, job_id, progress=report, cancel=cancel)
+    return run_in_child_process(app.jobs, app.db.url, user, job_id, progress=report,
+                                cancel=cancel)
 
 
 class JobController(QObject):
@@ -48,6 +54,7 @@ class JobController(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.workers: dict[uuid.UUID, Worker] = {}
+        self._seen_progress: set[uuid.UUID] = set()
 
     @property
     def running(self) -> list[uuid.UUID]:
@@ -94,16 +101,20 @@ class JobController(QObject):
             on_error=lambda exc: self.ctx.errors.handle(exc, "Detection"),
             on_finished=lambda key=job.id: self.workers.pop(key, None),
         )
-        worker.signals.started.connect(lambda key=job.id: self._started(key))
         self.workers[job.id] = worker
 
-    def _started(self, job_id: uuid.UUID) -> None:
-        try:
-            self.job_changed.emit(self.ctx.app.jobs.get(self.ctx.user, job_id))
-        except Exception as exc:
-            self.ctx.errors.handle(exc)
+    def _refresh_job(self, job_id: uuid.UUID) -> None:
+        """Re-read a job off the GUI thread (its status and start time changed)."""
+        self.ctx.executor.read(
+            self.ctx.app.jobs.get, self.ctx.user, job_id,
+            on_result=self.job_changed.emit,
+            on_error=lambda exc: self.ctx.errors.handle(exc),
+        )
 
     def _progress(self, job_id: uuid.UUID, p: Any) -> None:
+        if job_id not in self._seen_progress:  # first sign of life: it is RUNNING now
+            self._seen_progress.add(job_id)
+            self._refresh_job(job_id)
         live = LiveProgress(
             int(getattr(p, "done", 0)),
             int(getattr(p, "total", 0)),

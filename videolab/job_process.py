@@ -1,0 +1,78 @@
+"""Run one accepted job in a process of its own: ``python -m videolab.job_process``.
+
+The desktop app runs detection here rather than in one of its threads. Importing torch and
+loading a model hold Python's GIL for hundreds of milliseconds at a time, which would freeze
+the window; a crash inside a native inference library ends this process, not the app, and
+start-up recovery closes the job as interrupted. Protocol, one JSON object per line:
+
+- stdout: ``{"progress": {done, total, fps, frame_index, preview_jpeg_b64}}`` about ten times
+  a second, then ``{"job_id": ...}`` when the job is settled;
+- stdin: a line ``cancel`` stops the job (ABORTED, paying for processed frames only).
+
+The process acts as the job's owner: it is started by the app itself on the same database,
+so it checks no password (whoever can run it can read the database file anyway).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from videolab.services.app import VideoLab
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _watch_stdin(cancel: threading.Event) -> None:
+    for line in sys.stdin:
+        if line.strip() == "cancel":
+            cancel.set()
+            return
+    cancel.set()  # the app closed our stdin: it is gone, so stop and settle
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m videolab.job_process")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("job_id")
+    args = parser.parse_args(argv)
+    if hasattr(os, "nice"):
+        # Background work yields the CPU to the window the person is looking at.
+        os.nice(5)
+    cancel = threading.Event()
+    threading.Thread(target=_watch_stdin, args=(cancel,), daemon=True).start()
+
+    def progress(p: Any) -> None:
+        preview = getattr(p, "preview_jpeg", None)
+        _emit(
+            {
+                "progress": {
+                    "done": p.done,
+                    "total": p.total,
+                    "fps": p.fps,
+                    "frame_index": p.frame_index,
+                    "preview_jpeg_b64": base64.b64encode(preview).decode() if preview else None,
+                }
+            }
+        )
+
+    with VideoLab.open(args.db, recover=False) as app:
+        job_id = uuid.UUID(args.job_id)
+        owner = app.jobs.owner_of(job_id)
+        job = app.jobs.run(owner, job_id, progress=progress, cancel=cancel)
+        _emit({"job_id": str(job.id), "status": job.status.value})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

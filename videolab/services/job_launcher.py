@@ -1,0 +1,119 @@
+"""Run a job in a child process (``videolab.job_process``) and relay its progress.
+
+Used by the desktop app; the CLI runs jobs in its own foreground process instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from videolab.domain.dto import JobDTO, UserDTO
+from videolab.domain.enums import JobStatus
+from videolab.services.jobs import JobService
+
+
+@dataclass(frozen=True)
+class ChildProgress:
+    """The same fields as the pipeline's DetectionProgress, received from the child."""
+
+    done: int
+    total: int
+    fps: float
+    frame_index: int | None
+    preview_jpeg: bytes | None
+
+
+def run_in_child_process(
+    jobs: JobService,
+    db_url: str,
+    actor: UserDTO,
+    job_id: uuid.UUID,
+    *,
+    progress: Callable[[ChildProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> JobDTO:
+    """Run a PENDING job of ``actor`` in a child process; return it settled.
+
+    If the child dies without settling the job (a crash, a kill), the job is closed FAILED
+    and refunded right away, as start-up recovery would.
+    """
+    jobs.get(actor, job_id)  # the actor's own job, or NotFound before anything starts
+    errors = tempfile.TemporaryFile()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "videolab.job_process", "--db", db_url, str(job_id)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+        bufsize=1,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    stop_watch = threading.Event()
+
+    def forward_cancel() -> None:
+        if cancel is None:
+            return
+        while not stop_watch.wait(0.05):
+            if cancel.is_set():
+                with contextlib.suppress(OSError, ValueError):
+                    child.stdin.write("cancel\n")  # type: ignore[union-attr]
+                    child.stdin.flush()  # type: ignore[union-attr]
+                return
+
+    watcher = threading.Thread(target=forward_cancel, daemon=True)
+    watcher.start()
+    try:
+        for line in child.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # a library printed to stdout; not ours
+            p = message.get("progress") if isinstance(message, dict) else None
+            if p is not None and progress is not None:
+                preview = p.get("preview_jpeg_b64")
+                progress(
+                    ChildProgress(
+                        int(p["done"]),
+                        int(p["total"]),
+                        float(p["fps"]),
+                        p.get("frame_index"),
+                        base64.b64decode(preview) if preview else None,
+                    )
+                )
+        child.wait()
+    finally:
+        stop_watch.set()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        with contextlib.suppress(OSError, ValueError):
+            child.stdin.close()
+    with errors:
+        return _settled(jobs, actor, job_id, child.returncode, errors)
+
+
+def _settled(
+    jobs: JobService, actor: UserDTO, job_id: uuid.UUID, returncode: int, errors: Any
+) -> JobDTO:
+    job = jobs.get(actor, job_id)
+    if job.status is JobStatus.RUNNING:  # the child died mid-job: close it now, refunded
+        jobs.recover_interrupted()
+    elif job.status is JobStatus.PENDING:  # the child never got to start it
+        errors.seek(0)
+        last = [ln for ln in errors.read().decode(errors="replace").splitlines() if ln.strip()]
+        jobs.fail_unfinished(
+            job_id,
+            "The detection process stopped before the job started"
+            + (f": {last[-1]}" if last else f" (exit code {returncode})."),
+        )
+    return jobs.get(actor, job_id)
