@@ -47,12 +47,17 @@ class BackendPlan:
     exported: bool = False  # True when this job had to export (the first job of a model)
 
 
-def input_shape(frame_width: int, frame_height: int, imgsz: int, stride: int = STRIDE) -> tuple[int, int]:
+def input_shape(
+    frame_width: int, frame_height: int, imgsz: int, stride: int = STRIDE
+) -> tuple[int, int]:
     """(h, w) of the letterboxed input Ultralytics gives a PyTorch model for such frames."""
     r = min(imgsz / frame_height, imgsz / frame_width)
     h = round(frame_height * r)
     w = round(frame_width * r)
-    return (max(stride, math.ceil(h / stride) * stride), max(stride, math.ceil(w / stride) * stride))
+    return (
+        max(stride, math.ceil(h / stride) * stride),
+        max(stride, math.ceil(w / stride) * stride),
+    )
 
 
 def plan_backend(
@@ -105,7 +110,9 @@ def plan_backend(
         raise Unavailable(
             f"The {requested} backend is not available for {model.name}: {'; '.join(failures)}."
         )
-    log.warning("no accelerated CPU backend for %s (%s); using torch", model.name, "; ".join(failures))
+    log.warning(
+        "no accelerated CPU backend for %s (%s); using torch", model.name, "; ".join(failures)
+    )
     return BackendPlan("torch", dev, model.path, imgsz, False, 1)
 
 

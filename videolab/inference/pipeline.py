@@ -237,9 +237,7 @@ def run_detection(
         decoder.start()
         writer.start()
         try:
-            _infer_loop(
-                detector, options, batch_size, decoded, inferred, halt, cancel
-            )
+            _infer_loop(detector, options, batch_size, decoded, inferred, halt, cancel)
         except _Stop:
             pass  # another stage failed; its error is in ``errors``
         except BaseException as exc:
