@@ -43,7 +43,16 @@ def cpu_threads() -> int:
     """Threads for torch on the CPU: every core. Ultralytics' own choice is cores - 1, which on
     a 2-core machine halves inference speed; the decode and encode threads mostly wait on I/O
     and the GIL-free OpenCV calls, so they don't need a core of their own."""
-    return max(1, os.cpu_count() or 1)
+    return usable_cores()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask: containers, taskset), not the
+    machine's total that os.cpu_count() reports."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,198 @@
+"""Model-only throughput of the chosen backend (the ceiling), a job pipeline's efficiency
+against it, per-stage costs, and a job's peak RSS at 1x and 10x video length.
+
+    python benchmarks/model_throughput.py [--frames 700] [--repeats 3] [--backend auto]
+                                          [--rss-scale 10] [--no-rss]
+
+- ceiling: Detector.detect on frames already decoded into memory, one frame per call (what a
+  CPU job does), median of --repeats passes;
+- pipeline: run_detection on the same clip (decode -> infer -> annotate/JPEG/ZIP threads), its
+  frames/s over the frames' wall time, median of --repeats runs; efficiency = pipeline/ceiling;
+  also with OpenCV's thread pool left on (the A/B for devices.stage_threads);
+- stages: decode alone, annotate+JPEG alone, in frames/s of one thread;
+- RSS: a fresh process runs run_detection on the clip and on a clip --rss-scale times longer
+  (the same frames repeated), peak RSS of each and the growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, clip, machine, offline_env, run_child
+
+_RSS_CHILD = """
+import sys, threading
+from pathlib import Path
+from videolab.inference.models import resolve_model
+from videolab.inference.params import DetectionParams
+from videolab.inference.pipeline import run_detection
+out = run_detection(Path(sys.argv[1]), DetectionParams(device="cpu", backend=sys.argv[2]),
+                    model=resolve_model("demo"), out_zip=Path(sys.argv[3]),
+                    export_cache_dir=Path(sys.argv[4]))
+print("frames", out.processed_frames, "backend", out.backend, "fps", round(out.processed_frames / out.seconds, 1))
+"""
+
+
+def read_frames(path: Path) -> list:  # type: ignore[type-arg]
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return frames
+
+
+def repeat_clip(src: Path, dst: Path, times: int) -> Path:
+    """``src`` played ``times`` times in a row, re-encoded as one mp4."""
+    import cv2
+
+    if dst.exists():
+        return dst
+    frames = read_frames(src)
+    h, w = frames[0].shape[:2]
+    tmp = dst.with_suffix(".part.mp4")
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), 24.0, (w, h))
+    for _ in range(times):
+        for f in frames:
+            writer.write(f)
+    writer.release()
+    tmp.rename(dst)
+    return dst
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--frames", type=int, default=700)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--backend", default="auto")
+    ap.add_argument("--rss-scale", type=int, default=10)
+    ap.add_argument("--no-rss", action="store_true")
+    ap.add_argument("--work", type=Path, default=None)
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="vl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = offline_env(work)
+    import os
+
+    os.environ.update({k: env[k] for k in ("YOLO_OFFLINE", "YOLO_AUTOINSTALL", "YOLO_CONFIG_DIR")})
+    print(machine())
+    video = clip(work, args.frames)
+
+    import cv2
+
+    from videolab.inference import devices, pipeline
+    from videolab.inference.annotate import draw_detections, encode_jpeg
+    from videolab.inference.detector import Detector, PredictOptions
+    from videolab.inference.models import resolve_model
+    from videolab.inference.params import DetectionParams
+
+    cache = work / "exports"
+    model = resolve_model("demo")
+    frames = read_frames(video)
+    det = Detector.for_job(
+        model, device="cpu", backend=args.backend, frame_size=(640, 360), cache_dir=cache
+    )
+    opts = PredictOptions()
+    print(
+        f"backend {det.backend} on {det.device}, input {det.imgsz or 640}, "
+        f"{devices.cpu_threads()} inference threads, {len(frames)} frames 640x360"
+    )
+
+    # -- stages alone --------------------------------------------------------------------------
+    t = time.perf_counter()
+    n = len(read_frames(video))
+    decode_fps = n / (time.perf_counter() - t)
+    dets = det.detect([frames[0]], opts)[0]
+    t = time.perf_counter()
+    for f in frames[:200]:
+        encode_jpeg(draw_detections(f, dets))
+    encode_fps = min(200, len(frames)) / (time.perf_counter() - t)
+    print(f"stage decode (1 thread): {decode_fps:7.1f} frames/s; annotate+JPEG: {encode_fps:7.1f}")
+
+    # -- ceiling -------------------------------------------------------------------------------
+    det.detect([frames[0]], opts)
+    ceiling_runs = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        for f in frames:
+            det.detect([f], opts)
+        ceiling_runs.append(len(frames) / (time.perf_counter() - t))
+    ceiling = statistics.median(ceiling_runs)
+    print(
+        f"model only ({det.backend}, batch 1, frames in memory): {ceiling:7.1f} frames/s "
+        f"(runs {', '.join(f'{x:.1f}' for x in ceiling_runs)})"
+    )
+
+    # -- pipeline --------------------------------------------------------------------------------
+    def pipeline_fps(label: str) -> float:
+        runs = []
+        for _ in range(args.repeats):
+            out = pipeline.run_detection(
+                video,
+                DetectionParams(device="cpu", backend=args.backend),
+                model=model,
+                out_zip=work / "out.zip",
+                frame_count=len(frames),
+                detector=det,
+            )
+            runs.append(out.processed_frames / out.seconds)
+        fps = statistics.median(runs)
+        print(
+            f"pipeline {label}: {fps:7.1f} frames/s, efficiency {fps / ceiling:6.1%} "
+            f"(runs {', '.join(f'{x:.1f}' for x in runs)})"
+        )
+        return fps
+
+    pipeline_fps("(OpenCV pool off, as shipped)")
+    shipped = pipeline.stage_threads
+    pipeline.stage_threads = lambda device: contextlib.nullcontext()  # type: ignore[assignment]
+    try:
+        pipeline_fps(f"(OpenCV pool left at {cv2.getNumThreads()} threads)")
+    finally:
+        pipeline.stage_threads = shipped
+    print("target: efficiency >= 85%")
+
+    # -- peak RSS ----------------------------------------------------------------------------------
+    if args.no_rss:
+        return 0
+    long_video = repeat_clip(video, work / f"clip_x{args.rss_scale}.mp4", args.rss_scale)
+    rss = {}
+    for label, path in (("1x", video), (f"{args.rss_scale}x", long_video)):
+        run = run_child(
+            [
+                sys.executable,
+                "-c",
+                _RSS_CHILD,
+                str(path),
+                args.backend,
+                str(work / "rss.zip"),
+                str(cache),
+            ],
+            env,
+            cwd=ROOT,
+        )
+        if run.rc != 0:
+            print(run.output[-3000:])
+            return 1
+        rss[label] = run.peak_rss_mb
+        print(
+            f"job peak RSS {label}: {run.peak_rss_mb:7.0f} MB  ({run.output.strip().splitlines()[-1]})"
+        )
+    growth = rss[f"{args.rss_scale}x"] / rss["1x"] - 1
+    print(f"RSS growth at {args.rss_scale}x length: {growth:+.1%} (target < 10%, peak <= 1200 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
