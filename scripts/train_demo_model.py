@@ -2,11 +2,13 @@
 
 The model is a YOLO11n built from its yaml (no pretrained weights: VideoLab works offline),
 trained on synthetic shapes rendered at the same pixel scale as the generated test videos:
-256x256 crops of 640x360 frames with shapes of 30-58 px. Because YOLO is fully convolutional
-and the scale is preserved, a model trained on the crops at imgsz 256 detects the same shapes
+192x192 crops of 640x360 frames with shapes of 30-58 px. Because YOLO is fully convolutional
+and the scale is preserved, a model trained on the crops at imgsz 192 detects the same shapes
 in whole 640x360 frames at imgsz 640 (small crops are what make CPU training affordable).
+Verified with scripts/eval_shape_model.py: every shape found in 100% of 288 video frames.
 
-Run from the repository root (about 10 minutes on 2 CPU cores)::
+Run from the repository root (about 8 minutes on 2 idle CPU cores; ~1 minute on a GPU with
+``--device 0 --workers 8``)::
 
     PYTHONPATH=. .venv/bin/python scripts/train_demo_model.py
 
@@ -48,14 +50,23 @@ class TrainConfig:
     """Everything that determines the trained weights."""
 
     classes: tuple[str, ...] = DEMO_CLASSES
-    epochs: int = 16
+    epochs: int = 22
     train_images: int = 480
     val_images: int = 80
-    imgsz: int = 256
+    imgsz: int = 192
     batch: int = 16
     seed: int = 0
     workers: int = 2
+    # AdamW at a fixed, fairly high rate with a short warm-up: Ultralytics' "auto" choice
+    # (lr 0.0014, 3 warm-up epochs) is tuned for long runs and learns too slowly here. Measured
+    # (same data, 256 px, 16 epochs): mAP50 0.968 and ~0.5 false positives per video frame
+    # with "auto", 0.990 and 0.014 with this.
+    lr0: float = 0.003
+    warmup_epochs: float = 1.0
     init: str | None = None
+    # "cpu" is the reference; "0" (the first CUDA GPU) trains the same recipe much faster, with
+    # results that match the CPU run's quality but not its exact weights.
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)
@@ -101,13 +112,16 @@ def train(config: TrainConfig, out: Path, *, work_dir: Path | None = None) -> Tr
             workers=config.workers,
             seed=config.seed,
             deterministic=True,
-            device="cpu",
+            device=config.device,
             cache="disk",  # 'ram' caching is not deterministic in Ultralytics
             plots=False,  # plotting downloads a font
             project=str(root / "runs"),
             name="train",
             exist_ok=True,
             pretrained=False,
+            optimizer="AdamW",
+            lr0=config.lr0,
+            warmup_epochs=config.warmup_epochs,
             amp=False,
             patience=0,  # 0 = no early stopping: fixed work, reproducible result
             verbose=False,
@@ -162,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=defaults.batch)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--workers", type=int, default=defaults.workers)
+    parser.add_argument("--lr0", type=float, default=defaults.lr0)
+    parser.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
+    parser.add_argument("--device", default=defaults.device, help="cpu (default) or a CUDA index")
     parser.add_argument("--init", default=None, help="start from these weights (e.g. demo.pt)")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="keep the dataset and run here instead of a temporary folder")
@@ -175,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         batch=args.batch,
         seed=args.seed,
         workers=args.workers,
+        lr0=args.lr0,
+        warmup_epochs=args.warmup_epochs,
         init=args.init,
+        device=args.device,
     )
     report = train(config, args.out, work_dir=args.work_dir)
     print(json.dumps(asdict(report), indent=2))

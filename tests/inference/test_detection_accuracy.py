@@ -1,7 +1,8 @@
 """Detection on generated videos: real boxes, compared with ground truth and with Ultralytics.
 
 Two models: the shipped `demo` (square, disc, triangle) and one with other classes (star,
-cross, ring) trained by the same script (`tests/data/models/alt_shapes.json` says how).
+cross, ring) trained by the same script from the demo weights (`data/alt_shapes.json` beside this
+file records the arguments and metrics).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import DetectionOutcome, run_detection
 from videolab.inference.synthetic import SyntheticVideo, generate_video
 
-ALT_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "alt_shapes.pt"
+ALT_MODEL = Path(__file__).resolve().parent / "data" / "alt_shapes.pt"
 MODELS = {
     "demo": ("square", "disc", "triangle"),
     "alt": ("star", "cross", "ring"),
