@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QFileDialog,
     QMainWindow,
     QMenu,
     QSplitter,
@@ -145,6 +146,12 @@ class MainWindow(QMainWindow):
             "Ctrl+U",
             "Upload video files into the selected dataset",
         )
+        self._action(
+            file,
+            "&Back up database…",
+            self.back_up_database,
+            tip="Save a consistent copy of the database, safe while uploads and jobs run",
+        )
         file.addSeparator()
         self._action(
             file,
@@ -188,6 +195,24 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About VideoLab", lambda: show_about(self), "F1")
 
     # -- state -------------------------------------------------------------------------------
+    def back_up_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Back up the database", str(Path.home() / "videolab-backup.db"),
+            "SQLite database (*.db)",
+        )
+        if path:
+            self.start_backup(Path(path))
+
+    def start_backup(self, path: Path) -> None:
+        """Copy the database with SQLite's online backup, in a worker (it may take a while)."""
+        self.ctx.notify(f"Backing up the database to {path}…")
+        self.executor.read(
+            self.ctx.app.backup,
+            path,
+            on_result=lambda report: self.ctx.notify(f"Backup saved: {path}", "success"),
+            on_error=lambda exc: self.errors.handle(exc, "The backup failed"),
+        )
+
     def _user_changed(self, user: UserDTO) -> None:
         self.badge.set_user(user)
         self.setWindowTitle(f"VideoLab — {user.email}")
