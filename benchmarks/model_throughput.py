@@ -156,9 +156,20 @@ def main() -> int:
 
     pipeline_fps("(OpenCV pool off, as shipped)")
     shipped = pipeline.stage_threads
-    pipeline.stage_threads = lambda device: contextlib.nullcontext()  # type: ignore[assignment]
+
+    # Ultralytics itself calls cv2.setNumThreads(0) at import; the B arm turns the pool on.
+    @contextlib.contextmanager
+    def pool_on(device: str):  # type: ignore[no-untyped-def]
+        before = cv2.getNumThreads()
+        cv2.setNumThreads(devices.usable_cores())
+        try:
+            yield
+        finally:
+            cv2.setNumThreads(before)
+
+    pipeline.stage_threads = pool_on  # type: ignore[assignment]
     try:
-        pipeline_fps(f"(OpenCV pool left at {cv2.getNumThreads()} threads)")
+        pipeline_fps(f"(OpenCV pool on, {devices.usable_cores()} threads)")
     finally:
         pipeline.stage_threads = shipped
     print("target: efficiency >= 85%")
