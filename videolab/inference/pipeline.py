@@ -259,7 +259,7 @@ def run_detection(
     seconds = time.monotonic() - started
     done = state["done"]
     report = meter.report
-    result = {
+    result: dict[str, Any] = {
         "schema": RESULT_SCHEMA,
         "model": {
             "name": model.name,
