@@ -7,14 +7,13 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
+from gui_helpers import open_window
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from videolab.domain.dto import UserDTO
 from videolab.gui import workers
 from videolab.gui.main_window import MainWindow
-from videolab.gui.session import UserSession
 from videolab.gui.widgets import dialogs
 from videolab.services.app import VideoLab
 
@@ -86,14 +85,6 @@ def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(dialogs, "confirm", confirm)
     return asked
-
-
-def open_window(qtbot, lab: VideoLab, user: UserDTO) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(UserSession(lab, user))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    return window
 
 
 @pytest.fixture

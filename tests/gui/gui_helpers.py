@@ -8,7 +8,10 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from videolab.domain.dto import UserDTO
 from videolab.gui.main_window import MainWindow
+from videolab.gui.session import UserSession
+from videolab.services.app import VideoLab
 
 
 def wait_idle(qtbot, window: MainWindow, timeout: int = 30_000) -> None:  # type: ignore[no-untyped-def]
@@ -41,3 +44,11 @@ def drop_files(target: QWidget, paths: list[Path], pos: QPoint | None = None) ->
     )
     QApplication.sendEvent(target, event)
     return event
+
+
+def open_window(qtbot, lab: VideoLab, user: UserDTO) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(UserSession(lab, user))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    return window

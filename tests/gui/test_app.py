@@ -65,7 +65,7 @@ def test_about_lists_versions(qtbot, window: MainWindow) -> None:  # type: ignor
 
 
 def test_window_layout_is_remembered(qtbot, app, demo) -> None:  # type: ignore[no-untyped-def]
-    from conftest import open_window
+    from gui_helpers import open_window
 
     first = open_window(qtbot, app, demo.alice)
     first.tabs.setCurrentIndex(1)

@@ -157,7 +157,7 @@ def test_a_corrupt_file_fails_alone(qtbot, window: MainWindow, make_clip, tmp_pa
 def test_upload_refused_for_insufficient_credits(
     qtbot, app: VideoLab, demo, make_clip, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from conftest import open_window
+    from gui_helpers import open_window
 
     poor = app.users.create(demo.admin, "poor@example.com", "poor password", "user", 10)
     window = open_window(qtbot, app, poor)

@@ -177,7 +177,7 @@ def test_cancel_a_running_job(qtbot, window: MainWindow) -> None:  # type: ignor
 
 
 def test_insufficient_credits_for_a_job(qtbot, app: VideoLab, demo, clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from conftest import open_window
+    from gui_helpers import open_window
 
     user = app.users.create(demo.admin, "thrifty@example.com", "thrifty password", "user", 60)
     dataset = app.datasets.create(user, "Mine")
