@@ -40,19 +40,24 @@ def _index(spec: str) -> int:
 
 
 def cpu_threads() -> int:
-    """Threads for torch on the CPU: every core. Ultralytics' own choice is cores - 1, which on
-    a 2-core machine halves inference speed; the decode and encode threads mostly wait on I/O
-    and the GIL-free OpenCV calls, so they don't need a core of their own."""
-    return usable_cores()
+    """Threads for torch on the CPU: every core when its OpenMP workers sleep while idle,
+    otherwise cores - 1 (Ultralytics' own choice).
 
+    Measured with scripts/bench_cpu_threads.py pinned to 2 cores (frames/s, demo model):
 
-def usable_cores() -> int:
-    """Cores this process may run on (its affinity mask: containers, taskset), not the
-    machine's total that os.cpu_count() reports."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    | torch threads | OpenMP wait | idle | one busy process beside |
+    | 1             | default     | 13.4 | 12.7                    |
+    | 2             | default     | 17.0 | 0.47                    |
+    | 2             | passive     | 17.8 | 10.4                    |
+
+    All cores win on an idle machine, but spinning workers collapse beside anything else busy
+    (the GUI, an upload, another job), so all cores only with passive waiting, which
+    ultralytics_env.prepare() arranges when it runs before torch is loaded.
+    """
+    from videolab.inference.ultralytics_env import openmp_waits_passively
+
+    cores = max(1, os.cpu_count() or 1)
+    return cores if openmp_waits_passively() else max(1, cores - 1)
 
 
 @contextlib.contextmanager
@@ -61,8 +66,8 @@ def stage_threads(device: str) -> Iterator[None]:
 
     Measured on a 2-core machine (benchmarks/model_throughput.py): inference is ~85-90% of a
     frame's CPU time, decoding a 640x360 frame ~1-2 ms and drawing + JPEG-encoding it ~2-3 ms.
-    So inference gets every core (torch.set_num_threads(cores); OpenVINO's LATENCY hint uses
-    all cores by itself), and OpenCV's own worker pool is switched off (cv2.setNumThreads(0)
+    So inference gets the cores (cpu_threads() for torch; OpenVINO's LATENCY hint uses all
+    cores by itself), and OpenCV's own worker pool is switched off (cv2.setNumThreads(0)
     means "run in the calling thread"): the decode and encode threads are already parallel to
     inference, and a second pool of cores-many OpenCV workers spinning beside torch's or
     OpenVINO's only steals their cores (oversubscription). On a GPU the CPU is free for
