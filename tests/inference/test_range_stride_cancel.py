@@ -52,7 +52,7 @@ def test_cancel_returns_a_partial_but_consistent_result(clip: SyntheticVideo, tm
     outcome = run_detection(clip.path, DetectionParams(device="cpu"), model=resolve_model("demo"),
                             out_zip=out, progress=progress, cancel=cancel)
     assert outcome.cancelled
-    assert time.monotonic() - cancelled_at[0] < 10  # a hang guard; latency is benchmarked
+    assert time.monotonic() - cancelled_at[0] < 1.0  # DESIGN.md: a cancel stops it within a second
     frames = outcome.result_json["frames"]
     assert len(frames) == outcome.processed_frames < clip.frame_count
     with zipfile.ZipFile(out) as archive:
