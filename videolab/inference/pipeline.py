@@ -9,12 +9,13 @@ still written, so the partial result is consistent: every frame in the JSON has 
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,20 @@ def run_detection(
         frame_count = probe_video(video_path, cancel=cancel).frame_count
     indices = params.frame_indices(frame_count)
     cap, width, height = open_capture(video_path)
+    # CodeCarbon's start-up (~1.4 s of hardware probing) and the model's load (torch import,
+    # OpenVINO compile: ~2-3 s) are independent: start the meter beside the load.
+    meter = CarbonMeter(carbon)
+    meter_started: list[BaseException | None] = []
+
+    def start_meter() -> None:
+        try:
+            meter.__enter__()
+            meter_started.append(None)
+        except BaseException as exc:
+            meter_started.append(exc)
+
+    meter_thread = threading.Thread(target=start_meter, name="videolab-carbon", daemon=True)
+    meter_thread.start()
     try:
         fps = read_fps(cap)
         if detector is None:
@@ -151,7 +166,14 @@ def run_detection(
         detector.check_classes(params.classes)
     except BaseException:
         cap.release()
+        meter_thread.join()
+        if meter_started == [None]:
+            meter.__exit__(None, None, None)
         raise
+    meter_thread.join()
+    if meter_started != [None]:
+        cap.release()
+        raise meter_started[0] if meter_started else RuntimeError("carbon meter did not start")
     options = PredictOptions(
         conf=params.conf,
         iou=params.iou,
@@ -231,7 +253,7 @@ def run_detection(
             while _get(inferred, None) is not _END:  # let the inference loop finish
                 pass
 
-    with CarbonMeter(carbon) as meter, stage_threads(detector.device):
+    with _entered(meter), stage_threads(detector.device):
         decoder = threading.Thread(target=decode, name="videolab-decode", daemon=True)
         writer = threading.Thread(target=write, name="videolab-write", daemon=True)
         decoder.start()
@@ -301,6 +323,18 @@ def run_detection(
         seconds,
         report,
     )
+
+
+@contextlib.contextmanager
+def _entered(meter: CarbonMeter) -> Iterator[CarbonMeter]:
+    """``with`` for a meter whose __enter__ already ran (in run_detection's loader thread)."""
+    try:
+        yield meter
+    except BaseException as exc:
+        if not meter.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        meter.__exit__(None, None, None)
 
 
 def _infer_loop(
