@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -35,8 +36,16 @@ from videolab.inference.pipeline import run_detection
 out = run_detection(Path(sys.argv[1]), DetectionParams(device="cpu", backend=sys.argv[2]),
                     model=resolve_model("demo"), out_zip=Path(sys.argv[3]),
                     export_cache_dir=Path(sys.argv[4]))
-print("frames", out.processed_frames, "backend", out.backend, "fps", round(out.processed_frames / out.seconds, 1))
+fps = round(out.processed_frames / out.seconds, 1)
+print("frames", out.processed_frames, "backend", out.backend, "fps", fps)
 """
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def read_frames(path: Path) -> list:  # type: ignore[type-arg]
@@ -83,8 +92,6 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="vl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     env = offline_env(work)
-    import os
-
     os.environ.update({k: env[k] for k in ("YOLO_OFFLINE", "YOLO_AUTOINSTALL", "YOLO_CONFIG_DIR")})
     print(machine())
     video = clip(work, args.frames)
@@ -161,7 +168,7 @@ def main() -> int:
     @contextlib.contextmanager
     def pool_on(device: str):  # type: ignore[no-untyped-def]
         before = cv2.getNumThreads()
-        cv2.setNumThreads(devices.usable_cores())
+        cv2.setNumThreads(_cores())
         try:
             yield
         finally:
@@ -169,7 +176,7 @@ def main() -> int:
 
     pipeline.stage_threads = pool_on  # type: ignore[assignment]
     try:
-        pipeline_fps(f"(OpenCV pool on, {devices.usable_cores()} threads)")
+        pipeline_fps(f"(OpenCV pool on, {_cores()} threads)")
     finally:
         pipeline.stage_threads = shipped
     print("target: efficiency >= 85%")
@@ -197,9 +204,8 @@ def main() -> int:
             print(run.output[-3000:])
             return 1
         rss[label] = run.peak_rss_mb
-        print(
-            f"job peak RSS {label}: {run.peak_rss_mb:7.0f} MB  ({run.output.strip().splitlines()[-1]})"
-        )
+        last = run.output.strip().splitlines()[-1]
+        print(f"job peak RSS {label}: {run.peak_rss_mb:7.0f} MB  ({last})")
     growth = rss[f"{args.rss_scale}x"] / rss["1x"] - 1
     print(f"RSS growth at {args.rss_scale}x length: {growth:+.1%} (target < 10%, peak <= 1200 MB)")
     return 0

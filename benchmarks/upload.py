@@ -46,7 +46,9 @@ ds = app.datasets.create(admin, "big")
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter(); info = probe_video(video); probe_s = time.perf_counter() - t
 rss_probe = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-t = time.perf_counter(); v = app.videos.upload(admin, ds.id, video); upload_s = time.perf_counter() - t
+t = time.perf_counter()
+v = app.videos.upload(admin, ds.id, video)
+upload_s = time.perf_counter() - t
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 app.close()
 print(json.dumps({"bytes": v.size_bytes, "frames": v.frame_count, "probe_s": probe_s,
