@@ -173,7 +173,8 @@ def run_detection(
     meter_thread.join()
     if meter_started != [None]:
         cap.release()
-        raise meter_started[0] if meter_started else RuntimeError("carbon meter did not start")
+        failure = meter_started[0] if meter_started else None
+        raise failure if failure is not None else RuntimeError("carbon meter did not start")
     options = PredictOptions(
         conf=params.conf,
         iou=params.iou,
@@ -331,8 +332,8 @@ def _entered(meter: CarbonMeter) -> Iterator[CarbonMeter]:
     try:
         yield meter
     except BaseException as exc:
-        if not meter.__exit__(type(exc), exc, exc.__traceback__):
-            raise
+        meter.__exit__(type(exc), exc, exc.__traceback__)  # records the report, never swallows
+        raise
     else:
         meter.__exit__(None, None, None)
 
