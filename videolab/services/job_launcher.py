@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,8 @@ from typing import Any
 from videolab.domain.dto import JobDTO, UserDTO
 from videolab.domain.enums import JobStatus
 from videolab.services.jobs import JobService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,15 +84,17 @@ def run_in_child_process(
             p = message.get("progress") if isinstance(message, dict) else None
             if p is not None and progress is not None:
                 preview = p.get("preview_jpeg_b64")
-                progress(
-                    ChildProgress(
-                        int(p["done"]),
-                        int(p["total"]),
-                        float(p["fps"]),
-                        p.get("frame_index"),
-                        base64.b64decode(preview) if preview else None,
-                    )
+                update = ChildProgress(
+                    int(p["done"]),
+                    int(p["total"]),
+                    float(p["fps"]),
+                    p.get("frame_index"),
+                    base64.b64decode(preview) if preview else None,
                 )
+                try:
+                    progress(update)
+                except Exception:  # a broken progress display must not orphan the job
+                    log.exception("progress callback failed for job %s", job_id)
         child.wait()
     finally:
         stop_watch.set()
