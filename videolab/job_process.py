@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "fps": p.fps,
                     "frame_index": p.frame_index,
                     "preview_jpeg_b64": base64.b64encode(preview).decode() if preview else None,
+                    "message": getattr(p, "message", None),
                 }
             }
         )

@@ -34,6 +34,7 @@ class ChildProgress:
     fps: float
     frame_index: int | None
     preview_jpeg: bytes | None
+    message: str | None = None  # e.g. "Preparing the model for openvino"
 
 
 def run_in_child_process(
@@ -90,6 +91,7 @@ def run_in_child_process(
                     float(p["fps"]),
                     p.get("frame_index"),
                     base64.b64decode(preview) if preview else None,
+                    p.get("message"),
                 )
                 try:
                     progress(update)

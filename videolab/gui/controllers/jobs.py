@@ -124,6 +124,9 @@ class JobController(QObject):
         jpeg = getattr(p, "preview_jpeg", None)
         if jpeg:
             self.preview.emit(job_id, int(getattr(p, "frame_index", -1)), bytes(jpeg))
+        message = getattr(p, "message", None)
+        if message:  # e.g. the one-time model export before the first frame
+            self.ctx.notify(f"{message}…")
 
     def _finished(self, job: JobDTO) -> None:
         self._refresh_balance()
