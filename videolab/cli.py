@@ -23,6 +23,7 @@ from videolab import cli_format as fmt
 from videolab.domain.dto import UserDTO
 from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
 from videolab.domain.money import parse_tokens
+from videolab.inference.params import BACKENDS
 from videolab.services.app import VideoLab
 
 Handler = Callable[[VideoLab, argparse.Namespace], int]
@@ -359,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("--end", type=int)
     jr.add_argument("--stride", type=int, default=1)
     jr.add_argument("--device", default="auto")
-    jr.add_argument("--backend", default="auto", choices=["auto", "torch", "openvino", "onnx"])
+    jr.add_argument("--backend", default="auto", choices=list(BACKENDS))
     jr.add_argument("--trust-model", action="store_true",
                     help="allow loading a .pt file from outside VideoLab's model folders "
                          "(a .pt is a pickle and can run code)")

@@ -76,9 +76,13 @@ class Detector:
         frame_size: tuple[int, int] | None = None,
         cache_dir: Path | None = None,
         status: Callable[[str], None] | None = None,
-    ) -> Detector:
+        calibration: Any = None,
+    ) -> Any:
         """The detector a job uses: the backend chosen (and exported once, cached) by
-        ``backends.plan_backend``. ``frame_size`` is the video's (width, height)."""
+        ``backends.plan_backend``. ``frame_size`` is the video's (width, height).
+
+        VideoLab's own OpenVINO exports run on ``openvino_runner`` (no torch, no Ultralytics
+        at run time); everything else on Ultralytics' ``YOLO``."""
         from videolab.inference.backends import plan_backend
 
         plan = plan_backend(
@@ -89,9 +93,18 @@ class Detector:
             frame_size=frame_size,
             cache_dir=cache_dir,
             status=status,
+            calibration=calibration,
         )
         if status is not None:
             status(f"Loading the model ({plan.backend} on {plan.device})")
+        if plan.backend in ("openvino", "openvino-int8") and model.format == "pt":
+            from videolab.inference.openvino_runner import OpenVinoDetector, supports
+
+            xml = next(Path(plan.weights).glob("*.xml"), None)
+            if xml is not None and supports(xml):
+                direct = OpenVinoDetector(model, xml, backend=plan.backend)
+                direct.plan = plan
+                return direct
         detector = cls(
             model,
             device=plan.device,

@@ -14,6 +14,8 @@ def resolve_device(spec: str) -> str:
     spec = (spec or "auto").strip().lower()
     if spec == "cpu":
         return "cpu"
+    if spec == "auto" and not cuda_driver_present():
+        return "cpu"  # without importing torch: 1.6 s of a CPU job's start-up
     import torch
 
     if spec == "auto":
@@ -30,6 +32,22 @@ def resolve_device(spec: str) -> str:
             )
         return f"cuda:{index}"
     raise InvalidInput(f"Unknown device '{spec}': use auto, cpu, cuda or cuda:N.")
+
+
+def cuda_driver_present() -> bool:
+    """Whether the NVIDIA driver's CUDA library can be loaded: without it torch cannot see a
+    GPU, so there is no need to import torch to ask."""
+    import ctypes
+    import sys
+
+    if sys.platform == "darwin":
+        return False
+    name = "nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1"
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
 
 
 def _index(spec: str) -> int:

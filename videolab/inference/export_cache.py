@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "videolab.export/1"
-FORMATS = ("openvino", "onnx")
-_RUNTIME_PACKAGE = {"openvino": "openvino", "onnx": "onnxruntime"}
+FORMATS = ("openvino", "onnx", "openvino-int8")
+_RUNTIME_PACKAGE = {"openvino": "openvino", "onnx": "onnxruntime", "openvino-int8": "openvino"}
+# What an INT8 entry holds when quantization did not pass its accuracy check (see quantize).
+REJECTED = "rejected.json"
 _STALE_TMP_S = 24 * 3600
 
 # Entries verified in this process, by key: a second cache folder (tests, a profile switch)
@@ -53,7 +55,8 @@ class ExportError(Unavailable):
 
 @dataclass(frozen=True)
 class ExportEntry:
-    """A verified export: ``model_path`` is what Ultralytics' YOLO() loads."""
+    """A verified export: ``model_path`` is what Ultralytics' YOLO() loads (for an INT8 entry
+    whose quantization was refused, the ``rejected.json`` verdict instead)."""
 
     key: str
     folder: Path
@@ -62,10 +65,16 @@ class ExportEntry:
     imgsz: tuple[int, int]
     built: bool  # True when this call exported it, False when it came from the cache
 
+    @property
+    def rejected(self) -> bool:
+        return self.model_path.name == REJECTED
+
 
 def library_versions(fmt: str) -> dict[str, str]:
     """Versions of the libraries an export of ``fmt`` depends on (no import needed)."""
     names = ["ultralytics", "torch", _RUNTIME_PACKAGE[fmt]]
+    if fmt == "openvino-int8":
+        names.append("nncf")
     out = {}
     for name in names:
         try:
@@ -75,11 +84,15 @@ def library_versions(fmt: str) -> dict[str, str]:
     return out
 
 
-def cache_key(model_sha256: str, fmt: str, imgsz: tuple[int, int]) -> str:
+def cache_key(model_sha256: str, fmt: str, imgsz: tuple[int, int], variant: str = "") -> str:
+    """The entry's name. ``variant`` is anything else the content depends on (the SHA-256 of
+    the video an INT8 model was calibrated on)."""
     versions = library_versions(fmt)
     tag = ",".join(f"{k}={v}" for k, v in sorted(versions.items()))
-    digest = hashlib.sha256(f"{model_sha256}|{fmt}|{imgsz[0]}x{imgsz[1]}|{tag}".encode())
-    return f"{model_sha256[:16]}-{fmt}-{imgsz[0]}x{imgsz[1]}-{digest.hexdigest()[:12]}"
+    text = f"{model_sha256}|{fmt}|{imgsz[0]}x{imgsz[1]}|{tag}|{variant}"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    extra = f"-{variant[:12]}" if variant else ""
+    return f"{model_sha256[:16]}-{fmt}-{imgsz[0]}x{imgsz[1]}{extra}-{digest}"
 
 
 class ExportCache:
@@ -110,14 +123,21 @@ class ExportCache:
         imgsz: tuple[int, int],
         *,
         status: Callable[[str], None] | None = None,
+        build: Callable[[Path], None] | None = None,
+        variant: str = "",
     ) -> ExportEntry:
         """The cached export of ``model`` as ``fmt`` at input ``imgsz`` (h, w); exported now if
-        missing or damaged. Raises ExportError when Ultralytics cannot export it."""
+        missing or damaged. Raises ExportError when Ultralytics cannot export it.
+
+        ``build(folder)`` replaces Ultralytics' exporter for formats it does not make itself
+        (INT8, built from the FP32 export); ``variant`` then names what else went into it."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}")
         if model.format != "pt":
             raise ValueError("only .pt weights are exported")
-        key = cache_key(model.sha256, fmt, imgsz)
+        if (build is None) != (fmt in ("openvino", "onnx")):
+            raise ValueError(f"{fmt} entries need a build function (and only they do)")
+        key = cache_key(model.sha256, fmt, imgsz, variant)
         with _lock_for(key), _FileLock(self.root / f".{key}.lock"):
             entry = self.lookup(key)
             if entry is not None:
@@ -128,9 +148,15 @@ class ExportCache:
             tmp = self.root / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
             try:
                 if not self._copy_verified_from_elsewhere(key, tmp):
-                    if status is not None:
-                        status(f"Preparing the model for {fmt} (once; this takes a little while)")
-                    _export(model, fmt, imgsz, tmp)
+                    if build is not None:
+                        tmp.mkdir(parents=True)
+                        build(tmp)
+                    else:
+                        if status is not None:
+                            status(
+                                f"Preparing the model for {fmt} (once; this takes a little while)"
+                            )
+                        _export(model, fmt, imgsz, tmp)
                 self._write_manifest(tmp, key, model, fmt, imgsz)
                 target = self.entry_dir(key)
                 _remove(target)
@@ -263,7 +289,9 @@ def _export(model: ResolvedModel, fmt: str, imgsz: tuple[int, int], tmp: Path) -
 
 
 def _find_export(folder: Path, fmt: str) -> Path:
-    if fmt == "openvino":
+    if fmt == "openvino-int8" and (folder / REJECTED).is_file():
+        return folder / REJECTED
+    if fmt in ("openvino", "openvino-int8"):
         found = [p for p in folder.glob("*_openvino_model") if any(p.glob("*.xml"))]
     else:
         found = list(folder.glob("*.onnx"))

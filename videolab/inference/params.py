@@ -8,7 +8,7 @@ from typing import Any
 
 from videolab.domain.errors import InvalidInput
 
-BACKENDS = ("auto", "torch", "onnx", "openvino")
+BACKENDS = ("auto", "torch", "onnx", "openvino", "openvino-int8")
 _DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+|mps)$")
 # Beyond this Ultralytics spends minutes per frame on a CPU; the model never saw such sizes.
 MAX_IMGSZ = 4096

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from videolab.inference.annotate import draw_detections, encode_jpeg
+from videolab.inference.backends import Calibration
 from videolab.inference.carbon import CarbonMeter, CarbonReport, CarbonSettings
 from videolab.inference.detections import Detection
 from videolab.inference.devices import stage_threads
@@ -117,6 +118,7 @@ def run_detection(
     frame_count: int | None = None,
     detector: Any = None,
     export_cache_dir: Path | None = None,
+    video_sha256: str | None = None,
 ) -> DetectionOutcome:
     """Detect objects in the frames ``params`` selects; stream annotated JPEGs to ``out_zip``.
 
@@ -162,6 +164,7 @@ def run_detection(
                 frame_size=(width, height),
                 cache_dir=export_cache_dir,
                 status=status,
+                calibration=Calibration(video_path, frame_count, len(indices), video_sha256),
             )
         detector.check_classes(params.classes)
     except BaseException:

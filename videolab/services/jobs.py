@@ -250,10 +250,13 @@ class JobService:
             if progress is not None:
                 progress(p)
 
+        video = self.videos.get(actor, video_id)
         return run_detection(
             video_path,
             params,
             model=model,
+            frame_count=video.frame_count,  # counted by the same decoder at upload
+            video_sha256=video.sha256,
             out_zip=out_zip,
             progress=on_progress,
             cancel=cancel,

@@ -30,7 +30,7 @@ from videolab.domain.dto import VideoDTO
 from videolab.domain.errors import VideoLabError
 from videolab.domain.money import format_tokens, inference_cost
 from videolab.gui.widgets import look
-from videolab.inference.params import DetectionParams
+from videolab.inference.params import BACKENDS, DetectionParams
 
 OFFICIAL_MODELS = ("yolo11n.pt", "yolo11s.pt", "yolo11m.pt", "yolov8n.pt", "yolov8s.pt")
 DEMO_CLASSES_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.json"
@@ -123,7 +123,7 @@ class RunDialog(QDialog):
         self.device.addItems(["auto", "cpu", "cuda:0"])
         self.device.setCurrentText(p.device)
         self.backend = QComboBox()
-        self.backend.addItems(["auto", "torch", "openvino", "onnx"])
+        self.backend.addItems(list(BACKENDS))
         self.backend.setCurrentText(p.backend)
 
         model_box = QGroupBox("Model")
