@@ -79,19 +79,23 @@ def cpu_threads() -> int:
 
 
 @contextlib.contextmanager
-def stage_threads(device: str) -> Iterator[None]:
+def stage_threads(device: str, backend: str = "torch") -> Iterator[None]:
     """Thread budget for a job's stages on this machine, for the duration of the job.
 
-    Measured on a 2-core machine (benchmarks/model_throughput.py): inference is ~85-90% of a
-    frame's CPU time, decoding a 640x360 frame ~1-2 ms and drawing + JPEG-encoding it ~2-3 ms.
-    So inference gets the cores (cpu_threads() for torch; OpenVINO's LATENCY hint uses all
-    cores by itself), and OpenCV's own worker pool is switched off (cv2.setNumThreads(0)
-    means "run in the calling thread"): the decode and encode threads are already parallel to
-    inference, and a second pool of cores-many OpenCV workers spinning beside torch's or
-    OpenVINO's only steals their cores (oversubscription). On a GPU the CPU is free for
-    OpenCV, so nothing changes there.
+    Inference is most of a frame's CPU time; decoding a 640x360 frame takes ~1 ms and drawing +
+    JPEG-encoding it ~1 ms. What the decode and encode threads should do beside it was measured
+    on 2 cores with benchmarks/model_throughput.py (pipeline frames/s, OpenCV pool off / on):
+
+    - torch (Ultralytics): OpenCV's own pool of cores-many workers spinning beside torch's
+      threads only steals their cores, so it is switched off (cv2.setNumThreads(0): "run in the
+      calling thread") for the job;
+    - OpenVINO (our direct runner, one stream per core, INT8): 116.6 / 118.8 frames/s
+      (106.8 / 117.8 before frames were streamed through the requests) — OpenVINO's streams
+      wait for work without spinning, so the pool costs nothing and is left as it is.
+
+    On a GPU the CPU is free for OpenCV, so nothing changes there either.
     """
-    if device.startswith("cuda"):
+    if device.startswith("cuda") or backend.startswith("openvino"):
         yield
         return
     import cv2

@@ -8,8 +8,9 @@ turns it into the RGB float input, and ``yolo_postprocess`` reads the output exa
 Ultralytics does.
 
 Frames run on several infer requests at once (the THROUGHPUT hint: one stream per core on a
-small CPU), so a batch of frames from the pipeline keeps every core busy; results come back in
-the frames' order.
+small CPU). ``stream`` keeps every request busy all the time — a request that finishes gets the
+next frame while the others still run — and yields results in the frames' order; ``detect``
+does the same for a list.
 
 Used for VideoLab's own cached exports (FP32 or INT8), whose metadata we know. Anything else
 (an end-to-end model, another task, an unexpected output) is left to Ultralytics, see
@@ -20,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,17 +137,37 @@ class OpenVinoDetector:
         return plan
 
     def detect(self, frames: Sequence[np.ndarray], options: Any) -> list[list[Detection]]:
-        out: list[list[Detection]] = []
-        for start in range(0, len(frames), len(self._requests)):
-            group = frames[start : start + len(self._requests)]
-            plans = [self._letterbox(f) for f in group]
-            for request, frame, plan in zip(self._requests, group, plans, strict=False):
+        return [dets for _, _, dets in self.stream(((None, f) for f in frames), options)]
+
+    def stream(
+        self, items: Iterable[tuple[Any, np.ndarray]], options: Any
+    ) -> Iterator[tuple[Any, np.ndarray, list[Detection]]]:
+        """(tag, frame) in, (tag, frame, detections) out, in order, with every infer request
+        kept busy. Requests still running when the consumer stops are waited for."""
+        free = list(self._requests)
+        running: deque[tuple[Any, Letterbox, Any, np.ndarray]] = deque()
+        try:
+            for tag, frame in items:
+                if not free:
+                    yield self._finish(running.popleft(), free, options)
+                request = free.pop()
+                plan = self._letterbox(frame)
                 request.start_async({0: plan.apply(frame)[None]})
-            for request, plan in zip(self._requests, plans, strict=False):
+                running.append((request, plan, tag, frame))
+            while running:
+                yield self._finish(running.popleft(), free, options)
+        finally:
+            for request, *_ in running:
                 request.wait()
-                raw = request.get_output_tensor(0).data[0]
-                out.append(self._detections(raw, plan, options))
-        return out
+
+    def _finish(
+        self, job: tuple[Any, Letterbox, Any, np.ndarray], free: list[Any], options: Any
+    ) -> tuple[Any, np.ndarray, list[Detection]]:
+        request, plan, tag, frame = job
+        request.wait()
+        dets = self._detections(request.get_output_tensor(0).data[0], plan, options)
+        free.append(request)
+        return tag, frame, dets
 
     def _detections(self, raw: np.ndarray, plan: Letterbox, options: Any) -> list[Detection]:
         boxes, cls, score = decode(

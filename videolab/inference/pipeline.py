@@ -257,7 +257,7 @@ def run_detection(
             while _get(inferred, None) is not _END:  # let the inference loop finish
                 pass
 
-    with _entered(meter), stage_threads(detector.device):
+    with _entered(meter), stage_threads(detector.device, detector.backend):
         decoder = threading.Thread(target=decode, name="videolab-decode", daemon=True)
         writer = threading.Thread(target=write, name="videolab-write", daemon=True)
         decoder.start()
@@ -350,6 +350,19 @@ def _infer_loop(
     halt: threading.Event,
     cancel: threading.Event,
 ) -> None:
+    stream = getattr(detector, "stream", None)
+    if stream is not None:  # a detector that overlaps frames itself (OpenVINO's requests)
+
+        def frames() -> Iterator[tuple[int, np.ndarray]]:
+            while not (cancel.is_set() or halt.is_set()):
+                item = _get(decoded, halt)
+                if item is _END:
+                    return
+                yield item
+
+        for index, frame, dets in stream(frames(), options):
+            _put(inferred, (index, frame, dets), halt)
+        return
     while True:
         if cancel.is_set() or halt.is_set():
             return
