@@ -15,9 +15,11 @@ job runs FP32.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -108,6 +110,9 @@ def quantize_export(
 ) -> QuantizationCheck:
     """Quantize the OpenVINO export in ``fp32_folder`` into ``out``/INT8_FOLDER, or write
     ``out``/REJECTED when the INT8 model does not agree with the FP32 one."""
+    from videolab.inference.ultralytics_env import decline_openvino_telemetry
+
+    decline_openvino_telemetry()  # before NNCF creates its telemetry object at import
     import nncf
     import openvino as ov
 
@@ -121,15 +126,18 @@ def quantize_export(
     calibration = [f for i, f in enumerate(frames) if i % 4 != 2] or list(frames)
     if status is not None:
         status(f"Calibrating INT8 on {len(calibration)} frames of this video (once per video)")
-    quantized = nncf.quantize(
-        graph,
-        nncf.Dataset(calibration, lambda f: _model_input(f, (h, w))),
-        subset_size=len(calibration),
-        preset=nncf.QuantizationPreset.MIXED,
-        # The detect head's box arithmetic and scores stay in floating point: quantizing them
-        # costs box precision for no speed (the convolutions are where the time goes).
-        ignored_scope=nncf.IgnoredScope(types=["Multiply", "Subtract", "Sigmoid"]),
-    )
+    _quiet_nncf()
+    # NNCF draws progress bars on stdout, where `videolab-cli --json` prints its one document.
+    with contextlib.redirect_stdout(sys.stderr):
+        quantized = nncf.quantize(
+            graph,
+            nncf.Dataset(calibration, lambda f: _model_input(f, (h, w))),
+            subset_size=len(calibration),
+            preset=nncf.QuantizationPreset.MIXED,
+            # The detect head's box arithmetic and scores stay in floating point: quantizing
+            # them costs box precision for no speed (the convolutions are where the time goes).
+            ignored_scope=nncf.IgnoredScope(types=["Multiply", "Subtract", "Sigmoid"]),
+        )
     verdict = _compare(core, graph, quantized, check, (h, w), started, len(calibration))
     out.mkdir(parents=True, exist_ok=True)
     if not verdict.accepted:
@@ -144,6 +152,19 @@ def quantize_export(
     (out / "quantization.json").write_text(json.dumps(asdict(verdict), indent=1), "utf-8")
     log.info("INT8 accepted for %s: %s", fp32_folder, verdict.describe())
     return verdict
+
+
+def _quiet_nncf() -> None:
+    """NNCF logs INFO lines to its own stdout handler; send them through our logging instead."""
+    nncf_log = logging.getLogger("nncf")
+    for handler in list(nncf_log.handlers):
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (
+            sys.stdout,
+            sys.__stdout__,
+        ):
+            nncf_log.removeHandler(handler)
+    nncf_log.propagate = True
+    nncf_log.setLevel(logging.WARNING)
 
 
 def _compare(

@@ -5,6 +5,11 @@ packages (YOLO_AUTOINSTALL), whether it may touch the network (YOLO_OFFLINE) and
 writes its settings file (YOLO_CONFIG_DIR). A desktop app must never install packages or phone
 home behind the user's back, so `prepare()` sets all three before the first import, and
 `import_ultralytics()` is the only way the rest of VideoLab reaches the library.
+
+The same goes for Intel's tools: OpenVINO's model converter (used by Ultralytics' exporter) and
+NNCF (INT8) send usage telemetry unless the user opted out in a global file, from a forked
+process that waits on the network — offline, a job process hung at exit behind it.
+`decline_openvino_telemetry()` turns it off for this process only.
 """
 
 from __future__ import annotations
@@ -81,8 +86,27 @@ def prepare(config_dir: Path | None = None) -> Path:
         os.environ["YOLO_OFFLINE"] = "true"
         os.environ.setdefault("YOLO_VERBOSE", "false")
         _quiet_openmp()
+        decline_openvino_telemetry()
         _config_dir = wanted
         return wanted
+
+
+def decline_openvino_telemetry() -> None:
+    """Make openvino_telemetry see "declined" in this process (its only switch is a consent
+    file in the user's home, shared with every other OpenVINO tool, which we leave alone)."""
+    try:
+        from openvino_telemetry.utils import opt_in_checker
+    except ImportError:  # not installed: nothing to turn off
+        return
+    checker = opt_in_checker.OptInChecker
+    if getattr(checker.check, "_videolab_declined", False):
+        return
+
+    def declined(self: object, *args: object, **kwargs: object) -> object:
+        return opt_in_checker.ConsentCheckResult.DECLINED
+
+    declined._videolab_declined = True  # type: ignore[attr-defined]
+    checker.check = declined
 
 
 def import_ultralytics() -> ModuleType:
