@@ -312,3 +312,18 @@ def test_a_cpu_job_with_a_cached_export_never_loads_torch(
     backend, rest = last.split(" ", 1)
     # INT8 when an earlier test made one for this video, FP32 otherwise: either runs torch-free.
     assert backend in ("openvino", "openvino-int8") and rest == "5 loaded: none", last
+
+
+def test_int8_is_refused_when_the_video_is_too_short_to_check_it(
+    make_clip, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    tiny = make_clip(seed=23, frames=8, size=(640, 360))  # 2 held-out frames: proves nothing
+    with pytest.raises(Unavailable, match="too few frames to check its accuracy"):
+        plan_backend(
+            resolve_model("demo"),
+            device="cpu",
+            requested="openvino-int8",
+            frame_size=(640, 360),
+            cache_dir=tmp_path,
+            calibration=Calibration(tiny.path, tiny.frame_count, tiny.frame_count),
+        )

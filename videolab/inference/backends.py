@@ -241,6 +241,13 @@ def _verdict(path: Path) -> str:
 
     try:
         data = json.loads(path.read_text("utf-8"))
+        from videolab.inference.quantize import MIN_CHECK_FRAMES
+
+        if data["check_frames"] < MIN_CHECK_FRAMES:
+            return (
+                f"refused: the video has too few frames to check its accuracy "
+                f"({data['check_frames']} held out, {MIN_CHECK_FRAMES} needed)"
+            )
         return (
             f"refused after its accuracy check: it found {data['matched']} of the FP32 model's "
             f"{data['fp32_boxes']} boxes on {data['check_frames']} frames of this video and "

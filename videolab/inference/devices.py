@@ -89,9 +89,10 @@ def stage_threads(device: str, backend: str = "torch") -> Iterator[None]:
     - torch (Ultralytics): OpenCV's own pool of cores-many workers spinning beside torch's
       threads only steals their cores, so it is switched off (cv2.setNumThreads(0): "run in the
       calling thread") for the job;
-    - OpenVINO (our direct runner, one stream per core, INT8): 116.6 / 118.8 frames/s
-      (106.8 / 117.8 before frames were streamed through the requests) — OpenVINO's streams
-      wait for work without spinning, so the pool costs nothing and is left as it is.
+    - OpenVINO (our direct runner, one stream per core, INT8): 112.9 / 121.2 frames/s
+      (medians of 3; an earlier set 116.6 / 118.8) — OpenVINO's streams wait for work
+      without spinning, so the pool costs nothing and helps the decode and JPEG stages; it is
+      left as it is.
 
     On a GPU the CPU is free for OpenCV, so nothing changes there either.
     """

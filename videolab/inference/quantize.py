@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_FRAMES = 48
 CHECK_FRAMES = 16
+MIN_CHECK_FRAMES = 4  # fewer held-out frames than this prove nothing: INT8 is refused
 MIN_RECALL = 0.97
 MAX_EXTRA = 0.05
 MATCH_IOU = 0.8
@@ -197,8 +198,9 @@ def _compare(
                 used.add(best_j)
         total += len(a_box)
         extra += len(b_box) - len(used)
-    accepted = (total == 0 and extra == 0) or (
-        total > 0 and matched / total >= MIN_RECALL and extra <= MAX_EXTRA * total + 1
+    accepted = len(frames) >= MIN_CHECK_FRAMES and (
+        (total == 0 and extra == 0)
+        or (total > 0 and matched / total >= MIN_RECALL and extra <= MAX_EXTRA * total + 1)
     )
     return QuantizationCheck(
         calibrated, len(frames), total, matched, extra, accepted, time.monotonic() - started
