@@ -265,3 +265,32 @@ def test_a_balance_beyond_32_bits_is_exact(app: VideoLab, demo, audit_balance) -
     expected = 50_000 + 3_000_000_000
     assert app.credits.balance(demo.bob) == expected
     assert audit_balance(app, demo.bob) == (expected, expected)
+
+
+def test_wal_shrinks_back_after_a_big_upload(
+    tmp_home: AppPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_clip
+) -> None:  # type: ignore[no-untyped-def]
+    """A big upload grows the WAL by its size; the next write after a checkpoint truncates it
+    to the limit instead of leaving the file that large on disk while the app runs."""
+    import videolab.db.engine as engine_mod
+
+    monkeypatch.setattr(engine_mod, "WAL_SIZE_LIMIT", 256 * 1024)
+    db_path = tmp_path / "wal.db"
+    lab = VideoLab.open(str(db_path), paths=tmp_home)
+    try:
+        admin = lab.auth.create_first_admin("admin@example.com", "correct horse battery")
+        admin = lab.credits.recharge(admin, admin.email, 1_000)
+        dataset = lab.datasets.create(admin, "big")
+        video = make_clip(seed=31, frames=48, size=(640, 360))
+        padded = tmp_path / "padded.mp4"  # an mp4 with 6 MiB of trailing bytes: a big write
+        padded.write_bytes(video.path.read_bytes() + bytes(6 * 2**20))
+        lab.videos.upload(admin, dataset.id, padded)
+        wal = Path(str(db_path) + "-wal")
+        assert wal.stat().st_size > 6 * 2**20  # the upload went through the WAL
+        with lab.db.read() as s:  # no reader left behind: the checkpoint can finish
+            s.execute(text("SELECT 1"))
+        lab.datasets.create(admin, "after")  # checkpoint ran at the last commit; this resets
+        lab.datasets.create(admin, "after-2")
+        assert wal.stat().st_size <= 512 * 1024
+    finally:
+        lab.close()

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: How long a writer waits for the write lock before giving up (a 2 GB upload holds it ~15 s).
 BUSY_TIMEOUT_MS = 120_000
+#: Bytes the WAL file is truncated to after a checkpoint (see _configure_sqlite).
+WAL_SIZE_LIMIT = 64 * 2**20
 _BEGIN_OPTION = "videolab_begin"
 #: Execution options for a connection whose transactions read then write: BEGIN IMMEDIATE.
 WRITE_OPTIONS = {_BEGIN_OPTION: "IMMEDIATE"}
@@ -77,6 +79,10 @@ def _configure_sqlite(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
+        # A 1 GB upload grows the WAL to 1 GB; without a limit the file stays that size on
+        # disk while the app runs. With it, SQLite truncates the WAL back to this size when it
+        # next restarts it after a checkpoint.
+        cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cur.close()
 
     @event.listens_for(engine, "begin")
