@@ -327,3 +327,25 @@ def test_int8_is_refused_when_the_video_is_too_short_to_check_it(
             cache_dir=tmp_path,
             calibration=Calibration(tiny.path, tiny.frame_count, tiny.frame_count),
         )
+
+
+def test_int8_is_not_made_for_a_model_the_check_cannot_read(
+    video, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # An end-to-end (NMS-free) export: its output is not (4 + classes, anchors).
+    from videolab.inference import openvino_runner
+
+    real = openvino_runner.read_metadata
+    monkeypatch.setattr(
+        openvino_runner, "read_metadata", lambda folder: {**real(folder), "end2end": True}
+    )
+    cal = _calibration(video, selected=backends.INT8_MIN_FRAMES)
+    with pytest.raises(Unavailable, match="only for plain YOLO detection models"):
+        plan_backend(
+            resolve_model("demo"),
+            device="cpu",
+            requested="openvino-int8",
+            frame_size=(640, 360),
+            cache_dir=cache_dir / "e2e",
+            calibration=cal,
+        )
