@@ -360,8 +360,10 @@ def _infer_loop(
                     return
                 yield item
 
-        for index, frame, dets in stream(frames(), options):
-            _put(inferred, (index, frame, dets), halt)
+        # closing(): on a stop the detector waits for its requests still running, now.
+        with contextlib.closing(stream(frames(), options)) as results:
+            for index, frame, dets in results:
+                _put(inferred, (index, frame, dets), halt)
         return
     while True:
         if cancel.is_set() or halt.is_set():
