@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from sqlalchemy import select
 
+from tests.performance.box_matching import read_frames, unmatched
 from videolab.db.models import Result
 from videolab.domain.enums import JobStatus
 from videolab.inference import export_cache
@@ -24,10 +24,6 @@ from videolab.inference.models import resolve_model
 from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 
-MIN_IOU = 0.8
-# Detections this far above the threshold must appear in both; ones near it may flip.
-SURE = 0.4
-
 
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -36,41 +32,9 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def frames(make_clip) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
-    clip = make_clip(seed=21, frames=24, size=(640, 360))
-    cap = cv2.VideoCapture(str(clip.path))
-    out = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        out.append(frame)
-    cap.release()
+    out = read_frames(make_clip(seed=21, frames=24, size=(640, 360)).path)
     assert len(out) == 24
     return out
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _unmatched(ref, other) -> list[str]:  # type: ignore[no-untyped-def]
-    """Sure detections of ``ref`` with no same-class box of IoU >= MIN_IOU in ``other``."""
-    missing = []
-    for f, (dets_a, dets_b) in enumerate(zip(ref, other, strict=True)):
-        for d in dets_a:
-            if d.confidence < SURE:
-                continue
-            best = max(
-                (_iou(d.box_xyxy, e.box_xyxy) for e in dets_b if e.class_id == d.class_id),
-                default=0.0,
-            )
-            if best < MIN_IOU:
-                missing.append(f"frame {f}: {d.class_name} {d.confidence:.2f} best IoU {best:.2f}")
-    return missing
 
 
 def test_input_shape_is_torchs_letterbox() -> None:
@@ -94,8 +58,8 @@ def test_accelerated_backend_agrees_with_torch(
     ref = [torch_det.detect([f], options)[0] for f in frames]
     got = [fast.detect([f], options)[0] for f in frames]
     assert sum(len(d) for d in ref) >= len(frames)  # the clip really has shapes in it
-    assert not _unmatched(ref, got), f"{backend} missed torch's boxes"
-    assert not _unmatched(got, ref), f"{backend} found boxes torch did not"
+    assert not unmatched(ref, got), f"{backend} missed torch's boxes"
+    assert not unmatched(got, ref), f"{backend} found boxes torch did not"
 
 
 def test_auto_on_cpu_prefers_openvino_and_reuses_the_export(shared_cache: Path) -> None:

@@ -11,10 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
+from tests.performance.box_matching import read_frames, unmatched
 from videolab.domain.errors import Unavailable
 from videolab.inference import backends, export_cache, quantize
 from videolab.inference.backends import Calibration, plan_backend
@@ -24,9 +24,6 @@ from videolab.inference.models import file_sha256, resolve_model
 from videolab.inference.openvino_runner import OpenVinoDetector
 from videolab.inference.ultralytics_env import import_ultralytics
 from videolab.inference.yolo_postprocess import Letterbox, decode, nms
-
-MIN_IOU = 0.8
-SURE = 0.4
 
 
 @pytest.fixture(scope="module")
@@ -41,38 +38,7 @@ def video(make_clip):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def frames(video) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
-    cap = cv2.VideoCapture(str(video.path))
-    out = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        out.append(frame)
-    cap.release()
-    return out
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _unmatched(ref, other, min_iou: float = MIN_IOU, sure: float = SURE) -> list[str]:  # type: ignore[no-untyped-def]
-    missing = []
-    for f, (dets_a, dets_b) in enumerate(zip(ref, other, strict=True)):
-        for d in dets_a:
-            if d.confidence < sure:
-                continue
-            best = max(
-                (_iou(d.box_xyxy, e.box_xyxy) for e in dets_b if e.class_id == d.class_id),
-                default=0.0,
-            )
-            if best < min_iou:
-                missing.append(f"frame {f}: {d.class_name} {d.confidence:.2f} best IoU {best:.2f}")
-    return missing
+    return read_frames(video.path)
 
 
 def _calibration(video, selected: int | None = None) -> Calibration:  # type: ignore[no-untyped-def]
@@ -166,8 +132,8 @@ def test_direct_runner_gives_ultralytics_boxes(frames: list[np.ndarray], cache_d
         assert len(mine) == len(theirs)
     # Same files, same boxes up to float rounding (kernels differ with the performance hint):
     # every box, however unsure, within IoU 0.9 of Ultralytics' own.
-    assert not _unmatched(ref, got, min_iou=0.9, sure=0.0)
-    assert not _unmatched(got, ref, min_iou=0.9, sure=0.0)
+    assert not unmatched(ref, got, min_iou=0.9, sure=0.0)
+    assert not unmatched(got, ref, min_iou=0.9, sure=0.0)
     # The class filter and max_det behave as in Ultralytics.
     only = direct.detect(frames[:4], PredictOptions(classes=(1,), max_det=1))
     assert all(len(d) <= 1 and all(x.class_id == 1 for x in d) for d in only)
@@ -192,8 +158,8 @@ def test_int8_agrees_with_torch(video, frames: list[np.ndarray], cache_dir: Path
     ref = [torch_det.detect([f], options)[0] for f in frames]
     got = int8.detect(frames, options)
     assert sum(len(d) for d in ref) >= len(frames)
-    assert not _unmatched(ref, got), "INT8 missed torch's boxes"
-    assert not _unmatched(got, ref), "INT8 found boxes torch did not"
+    assert not unmatched(ref, got), "INT8 missed torch's boxes"
+    assert not unmatched(got, ref), "INT8 found boxes torch did not"
 
 
 def test_auto_uses_int8_only_when_it_pays_or_exists(video, cache_dir: Path, make_clip) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from videolab.domain.errors import InvalidInput, Unavailable
-from videolab.inference.detections import Detection
+from videolab.domain.errors import Unavailable
+from videolab.inference.detections import Detection, check_class_ids, to_detections
 from videolab.inference.devices import cpu_threads, resolve_device
 from videolab.inference.models import ResolvedModel
 
@@ -130,14 +130,7 @@ class Detector:
             self._threads_set = True
 
     def check_classes(self, classes: tuple[int, ...] | None) -> None:
-        if classes is None or not self.names:
-            return
-        unknown = sorted(set(classes) - set(self.names))
-        if unknown:
-            raise InvalidInput(
-                f"Class id(s) {', '.join(map(str, unknown))} do not exist in {self.model_info.name}"
-                f" (it knows {', '.join(f'{k}={v}' for k, v in sorted(self.names.items()))})."
-            )
+        check_class_ids(classes, self.names, self.model_info.name)
 
     def detect(
         self, frames: Sequence[np.ndarray], options: PredictOptions
@@ -163,15 +156,9 @@ class Detector:
         boxes = result.boxes
         if boxes is None or len(boxes) == 0:
             return []
-        xyxy = boxes.xyxy.cpu().numpy().astype(float)
-        cls = boxes.cls.cpu().numpy().astype(int)
-        conf = boxes.conf.cpu().numpy().astype(float)
-        return [
-            Detection(
-                int(c),
-                self.names.get(int(c), str(int(c))),
-                float(p),
-                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
-            )
-            for b, c, p in zip(xyxy, cls, conf, strict=True)
-        ]
+        return to_detections(
+            boxes.xyxy.cpu().numpy().astype(float),
+            boxes.cls.cpu().numpy().astype(int),
+            boxes.conf.cpu().numpy().astype(float),
+            self.names,
+        )

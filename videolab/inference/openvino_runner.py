@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from videolab.domain.errors import InvalidInput, Unavailable
-from videolab.inference.detections import Detection
+from videolab.domain.errors import Unavailable
+from videolab.inference.detections import Detection, check_class_ids, to_detections
 from videolab.inference.models import ResolvedModel
 from videolab.inference.yolo_postprocess import Letterbox, decode
 
@@ -120,14 +120,7 @@ class OpenVinoDetector:
         self.detect([frame], options)
 
     def check_classes(self, classes: tuple[int, ...] | None) -> None:
-        if classes is None or not self.names:
-            return
-        unknown = sorted(set(classes) - set(self.names))
-        if unknown:
-            raise InvalidInput(
-                f"Class id(s) {', '.join(map(str, unknown))} do not exist in {self.model_info.name}"
-                f" (it knows {', '.join(f'{k}={v}' for k, v in sorted(self.names.items()))})."
-            )
+        check_class_ids(classes, self.names, self.model_info.name)
 
     def _letterbox(self, frame: np.ndarray) -> Letterbox:
         key = (int(frame.shape[0]), int(frame.shape[1]))
@@ -171,21 +164,9 @@ class OpenVinoDetector:
 
     def _detections(self, raw: np.ndarray, plan: Letterbox, options: Any) -> list[Detection]:
         boxes, cls, score = decode(
-            raw,
-            conf=options.conf,
-            iou=options.iou,
-            max_det=options.max_det,
+            raw, conf=options.conf, iou=options.iou, max_det=options.max_det,
             classes=options.classes,
         )
         if not len(boxes):
             return []
-        boxes = plan.to_frame(boxes)
-        return [
-            Detection(
-                int(c),
-                self.names.get(int(c), str(int(c))),
-                float(p),
-                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
-            )
-            for b, c, p in zip(boxes, cls, score, strict=True)
-        ]
+        return to_detections(plan.to_frame(boxes), cls, score, self.names)
