@@ -105,14 +105,17 @@ def part_job_kills(args: argparse.Namespace, work: Path, template: Path) -> dict
     import random
 
     lab = fresh_lab(work / "job-kills", template)
-    clip = generate_video(work / "job-kills" / "clip.mp4", seed=21, frames=48)
+    # As tests/hardening/test_crash_job.py: long enough to be killed while RUNNING (a 48-frame
+    # job now ends before its first progress write), short of INT8's 400-frame threshold.
+    frames = 360
+    clip = generate_video(work / "job-kills" / "clip.mp4", seed=21, frames=frames)
     video = lab.app.videos.upload(lab.alice, lab.dataset.id, clip.path)
     lab.app.close()
     stats = KillStats()
     rng = random.Random(args.seed)
     started = time.monotonic()
     for _ in range(args.job_kills):
-        job_kill_round(lab.db, lab.home, str(video.id), rng, stats, end=48, window_s=12.0)
+        job_kill_round(lab.db, lab.home, str(video.id), rng, stats, end=frames, window_s=12.0)
     final = audit(lab.db, deep=True).check()
     return {"kills": stats.kills, "phases": stats.phases, "jobs": final.jobs,
             "completed_before_kill": stats.committed,

@@ -125,6 +125,12 @@ class RunDialog(QDialog):
         self.backend = QComboBox()
         self.backend.addItems(list(BACKENDS))
         self.backend.setCurrentText(p.backend)
+        self.backend.setToolTip(
+            "auto: OpenVINO on a CPU (INT8, calibrated on this video, for 400 frames or more),\n"
+            "PyTorch in half precision on a GPU.\n"
+            "openvino: OpenVINO FP32 · openvino-int8: always INT8 (checked against FP32)\n"
+            "onnx: ONNX Runtime · torch: Ultralytics' PyTorch"
+        )
 
         model_box = QGroupBox("Model")
         mf = QFormLayout(model_box)
