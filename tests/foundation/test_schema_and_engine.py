@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from videolab.settings import AppPaths
 
 EXPECTED_TABLES = {
     "users", "tags", "dataset_tags", "datasets", "videos", "video_chunks", "inference_jobs",
-    "results", "result_chunks", "credit_ledger", "auth_tokens", "alembic_version",
+    "results", "result_chunks", "credit_ledger", "auth_tokens", "sign_in_throttle",
+    "alembic_version",
 }
 
 
@@ -294,3 +295,61 @@ def test_wal_shrinks_back_after_a_big_upload(
         assert wal.stat().st_size <= 512 * 1024
     finally:
         lab.close()
+
+
+def test_upgrade_from_0001_with_data_keeps_every_row(
+    app: VideoLab, tmp_home: AppPaths, tmp_path: Path
+) -> None:
+    """0002 rebuilds ``users`` (dropping its old back-off columns): every row, and every row
+    that points at a user, survives, and the demo accounts still sign in."""
+    from alembic import command
+
+    from videolab.db.migrate import alembic_config, current_revision
+    from videolab.services.seed import DEMO_PASSWORD
+
+    try:  # the SQLite the app uses (see db/engine.py), not an older one beside it
+        from pysqlite3 import dbapi2 as sqlite
+    except ImportError:  # pragma: no cover - platforms without pysqlite3
+        sqlite = sqlite3  # type: ignore[misc]
+
+    def connect(path: Path) -> Any:
+        return closing(sqlite.connect(str(path)))
+
+    tables = [
+        "users", "tags", "datasets", "dataset_tags", "videos", "video_chunks",
+        "inference_jobs", "results", "result_chunks", "credit_ledger", "auth_tokens",
+    ]
+    source = Path(app.db.engine.url.database or "")
+    app.close()
+    copy = tmp_path / "old.db"
+    old = Database(f"sqlite:///{copy}")
+    command.upgrade(alembic_config(old), "0001")  # a fresh 0001 database ...
+    old.dispose()
+    with connect(source) as src, connect(copy) as dst:
+        dst.execute("PRAGMA foreign_keys=OFF")
+        for table in tables:  # ... given the demo data, as 0001 stored it
+            cols = [r[1] for r in dst.execute(f"PRAGMA table_info({table})")]
+            picked = {"failed_logins": "0", "locked_until": "NULL"}
+            rows = src.execute(
+                f"SELECT {', '.join(picked.get(c, c) for c in cols)} FROM {table}"
+            ).fetchall()
+            dst.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                rows,
+            )
+        dst.commit()
+        counts = {t: dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    assert counts["users"] == 3 and counts["datasets"] == 2 and counts["credit_ledger"] > 0
+
+    upgraded = VideoLab.open(str(copy), paths=tmp_home)  # upgrades to head at start
+    try:
+        assert current_revision(upgraded.db) == "0002"
+        with connect(copy) as conn:
+            assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables} \
+                == counts
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            cols = {r[1] for r in conn.execute("PRAGMA table_info(users)")}
+            assert "failed_logins" not in cols and "locked_until" not in cols
+        assert upgraded.auth.login("alice@example.com", DEMO_PASSWORD).user.tokens_milli > 0
+    finally:
+        upgraded.close()

@@ -20,10 +20,16 @@ from sqlalchemy import update
 import videolab.services.auth as auth_module
 from tests.hardening.conftest import Lab
 from tests.hardening.harness import ALICE, BOB, PASSWORD, raw_connect, run_cli
-from videolab.db.models import AuthToken, User
+from videolab.db.models import AuthToken, SignInThrottle, User
 from videolab.db.types import utcnow
 from videolab.domain.errors import AuthenticationFailed, InvalidInput
-from videolab.services.auth import FREE_ATTEMPTS, MAX_BACKOFF, WRONG_CREDENTIALS, backoff_for
+from videolab.services.auth import (
+    FREE_ATTEMPTS,
+    MAX_BACKOFF,
+    WRONG_CREDENTIALS,
+    backoff_for,
+    email_digest,
+)
 from videolab.services.passwords import hash_password
 
 OWASP_MIN = {"m": 19456, "t": 2, "p": 1}  # argon2id, OWASP Password Storage Cheat Sheet
@@ -85,12 +91,11 @@ def test_back_off_survives_a_restart(lab: Lab, monkeypatch: pytest.MonkeyPatch) 
         assert done.returncode == 3 and "Too many failed sign-ins" in done.stderr
         # Once the wait is over the right password works and the count starts again.
         with restarted.db.write() as s:
-            s.execute(update(User).where(User.email == BOB)
+            s.execute(update(SignInThrottle).where(SignInThrottle.email_digest == email_digest(BOB))
                       .values(locked_until=utcnow() - timedelta(seconds=1)))
         restarted.auth.login(BOB, PASSWORD)
         with raw_connect(lab.db) as conn:
-            assert conn.execute("SELECT failed_logins, locked_until FROM users WHERE email = ?",
-                                (BOB,)).fetchone() == (0, None)
+            assert conn.execute("SELECT count(*) FROM sign_in_throttle").fetchone() == (0,)
     finally:
         restarted.close()
 
@@ -145,6 +150,38 @@ def test_unknown_user_and_wrong_password_look_the_same(lab: Lab) -> None:
     assert messages == {WRONG_CREDENTIALS}
     ratio = statistics.median(unknown) / statistics.median(wrong)
     assert 1 / 3 < ratio < 3, f"unknown user {unknown} vs wrong password {wrong}"
+
+
+def test_a_back_off_does_not_reveal_whether_an_account_exists(lab: Lab) -> None:
+    """An address without an account backs off exactly like a real one, with the same words,
+    so "Too many failed sign-ins" does not tell an attacker which addresses are accounts."""
+    answers: dict[str, list[str]] = {}
+    for email in (BOB, "nobody-at-all@example.com"):
+        answers[email] = []
+        for i in range(FREE_ATTEMPTS + 1):
+            try:
+                lab.app.auth.login(email, f"wrong guess {i}")
+            except AuthenticationFailed as exc:
+                answers[email].append(re.sub(r"\d+ s\.$", "N s.", exc.message))
+    assert answers[BOB] == answers["nobody-at-all@example.com"], answers
+    assert answers[BOB][-1].startswith("Too many failed sign-ins")
+    # Only digests are kept, never the addresses someone tried.
+    with raw_connect(lab.db) as conn:
+        rows = conn.execute("SELECT email_digest FROM sign_in_throttle").fetchall()
+    assert sorted(r[0] for r in rows) == sorted(email_digest(e) for e in answers)
+    assert not any("@" in r[0] for r in rows)
+
+
+def test_old_counters_are_forgotten(lab: Lab) -> None:
+    with pytest.raises(AuthenticationFailed):
+        lab.app.auth.login("typo@example.com", "wrong password!")
+    with lab.app.db.write() as s:
+        s.execute(update(SignInThrottle).values(updated_at=utcnow() - timedelta(days=2)))
+    with pytest.raises(AuthenticationFailed):
+        lab.app.auth.login(BOB, "wrong password!")  # any sign-in sweeps the stale rows
+    with raw_connect(lab.db) as conn:
+        rows = conn.execute("SELECT email_digest FROM sign_in_throttle").fetchall()
+    assert [r[0] for r in rows] == [email_digest(BOB)]
 
 
 def test_session_tokens_are_random_hashed_expiring_and_revocable(lab: Lab) -> None:

@@ -76,9 +76,6 @@ class User(Timestamped, Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.USER)
     #: Cached balance in milli-tokens; always equal to the sum of this user's ledger rows.
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    #: Sign-in back-off, kept in the database so it survives a restart.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     datasets: Mapped[list[Dataset]] = relationship(back_populates="owner", passive_deletes=True)
 
@@ -265,3 +262,17 @@ class AuthToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per email address, whether or not an account has that address: an
+    unknown address backs off exactly like a real one, so the answers never tell which
+    accounts exist. Only the SHA-256 of the normalised address is stored. Kept in the database
+    so the back-off survives a restart and holds across processes."""
+
+    __tablename__ = "sign_in_throttle"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from videolab.db.models import AuthToken, User
+from videolab.db.models import AuthToken, SignInThrottle, User
 from videolab.domain.dto import UserDTO
 from videolab.domain.enums import Role
 
@@ -68,4 +68,30 @@ class TokenRepository:
             update(AuthToken)
             .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+
+
+class ThrottleRepository:
+    """Failed sign-in counters by email digest (see models.SignInThrottle)."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get_or_add(self, digest: str, now: datetime) -> SignInThrottle:
+        row = self.s.get(SignInThrottle, digest)
+        if row is None:
+            row = SignInThrottle(email_digest=digest, failures=0, locked_until=None, updated_at=now)
+            self.s.add(row)
+        return row
+
+    def clear(self, digest: str) -> None:
+        self.s.execute(delete(SignInThrottle).where(SignInThrottle.email_digest == digest))
+
+    def prune(self, before: datetime) -> None:
+        """Forget counters untouched since ``before`` whose back-off has ended."""
+        self.s.execute(
+            delete(SignInThrottle).where(
+                SignInThrottle.updated_at < before,
+                (SignInThrottle.locked_until.is_(None)) | (SignInThrottle.locked_until < before),
+            )
         )

@@ -13,7 +13,12 @@ from videolab.db.types import utcnow
 from videolab.domain.dto import LoginResult, UserDTO
 from videolab.domain.enums import Role
 from videolab.domain.errors import AuthenticationFailed, Conflict, InvalidInput
-from videolab.repositories.users import TokenRepository, UserRepository, to_dto
+from videolab.repositories.users import (
+    ThrottleRepository,
+    TokenRepository,
+    UserRepository,
+    to_dto,
+)
 from videolab.services.base import ServiceContext, acting_user
 from videolab.services.passwords import (
     MAX_LENGTH,
@@ -24,14 +29,21 @@ from videolab.services.passwords import (
 )
 
 WRONG_CREDENTIALS = "Wrong email or password."
-#: Failures allowed before the account backs off; each further failure doubles the wait.
+#: Failures allowed before an email address backs off; each further failure doubles the wait.
 FREE_ATTEMPTS = 5
 MAX_BACKOFF = timedelta(minutes=15)
+#: Counters untouched this long (and not in a back-off) are forgotten.
+THROTTLE_MEMORY = timedelta(days=1)
 TOKEN_LIFETIME = timedelta(days=30)
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def email_digest(email: str) -> str:
+    """What the sign-in throttle stores instead of an address (which may not be an account)."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 def backoff_for(failures: int) -> timedelta:
@@ -71,23 +83,29 @@ class AuthService:
         if len(password) > MAX_LENGTH:
             raise InvalidInput(f"Passwords are at most {MAX_LENGTH} characters.")
         email = email.strip().lower()
+        digest = email_digest(email)
         now = utcnow()
         # The attempt counts as a failure before it is checked, in the transaction that checks
         # the back-off: guesses sent in parallel queue at the counter one by one, so no more
         # than FREE_ATTEMPTS of them reach the password check before the back-off starts.
+        # The counter is per address, account or not, so a back-off reveals nothing.
         with self.ctx.db.write() as s:
+            throttle = ThrottleRepository(s)
+            throttle.prune(now - THROTTLE_MEMORY)
+            counter = throttle.get_or_add(digest, now)
+            locked_until = counter.locked_until
+            locked = locked_until is not None and locked_until > now
+            if not locked:
+                counter.failures += 1
+                delay = backoff_for(counter.failures)
+                counter.locked_until = now + delay if delay else None
+            counter.updated_at = now
             user = UserRepository(s).by_email(email)
             stored = user.password if user else None
-            locked_until = user.locked_until if user else None
-            locked = locked_until is not None and locked_until > now
-            if user is not None and not locked:
-                user.failed_logins += 1
-                delay = backoff_for(user.failed_logins)
-                user.locked_until = now + delay if delay else None
         if locked and locked_until is not None:
             wait = int((locked_until - now).total_seconds()) + 1
             raise AuthenticationFailed(
-                f"Too many failed sign-ins for this account; try again in {wait} s."
+                f"Too many failed sign-ins with this email address; try again in {wait} s."
             )
         # Verify outside any transaction: hashing is slow and must not hold the write lock.
         ok = verify_password(stored, password)  # an unknown user costs the same (dummy hash)
@@ -98,8 +116,7 @@ class AuthService:
             row = UserRepository(s).by_email(email)
             if row is None:
                 raise AuthenticationFailed(WRONG_CREDENTIALS)
-            row.failed_logins = 0
-            row.locked_until = None
+            ThrottleRepository(s).clear(digest)
             if new_hash is not None and row.password == stored:
                 row.password = new_hash
             token = self._new_token(s, row.id) if remember else None
