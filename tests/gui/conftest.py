@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from videolab.gui import workers
+from videolab.gui import main_thread_gc, workers
 from videolab.gui.main_window import MainWindow
 from videolab.gui.widgets import dialogs
 from videolab.services.app import VideoLab
@@ -62,7 +62,17 @@ def no_keyring() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def no_threads_left(qapp: QApplication) -> Iterator[None]:
+def gui_thread_gc(qapp: QApplication) -> Iterator[None]:
+    """As in the app: cycles are collected on the GUI thread only, never in a pool thread."""
+    main_thread_gc.install(qapp)
+    try:
+        yield
+    finally:
+        main_thread_gc.uninstall(qapp)  # the non-GUI tests after these run no event loop
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left(qapp: QApplication, gui_thread_gc: None) -> Iterator[None]:
     """Fail a test that leaves pool threads running once its widgets are closed."""
     yield
     busy = [p.objectName() or "pool" for p in workers.all_pools() if p.activeThreadCount()]

@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from videolab.domain.dto import UserDTO
+from videolab.gui import main_thread_gc
 from videolab.gui.errors import describe
 from videolab.gui.keyring_store import TokenStore
 from videolab.gui.login import LoginDialog
@@ -152,6 +153,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        main_thread_gc.install(existing)
         return existing
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
@@ -161,6 +163,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     qt_app.setOrganizationName("VideoLab")
     qt_app.setApplicationDisplayName("VideoLab")
     qt_app.setWindowIcon(app_icon())
+    main_thread_gc.install(qt_app)
     return qt_app
 
 
