@@ -1,27 +1,36 @@
 """One worker base for everything that runs off the GUI thread (after superqt's ``_qthreading``).
 
-A :class:`Worker` is a ``QRunnable`` whose signals live on a separate ``QObject`` (a runnable
-cannot own signals). ``run()`` catches everything, emits ``error`` with the exception, and
-always emits ``finished``. The function it wraps is plain Python that receives ``progress``
-and ``cancel`` (a ``threading.Event``), so the same code runs from the CLI or a test.
+A :class:`Worker` is a plain object whose ``run`` a ``QThreadPool`` calls. ``run()`` catches
+everything and reports ``error`` with the exception, then always ``finished``. The function it
+wraps is plain Python that receives ``progress`` and ``cancel`` (a ``threading.Event``), so the
+same code runs from the CLI or a test. Reports travel to the GUI thread through one relay
+object per executor and reach the callbacks given to ``read``/``write``/``job`` there.
+
+Why not a ``QRunnable`` with a signals object per worker (superqt's shape)? PySide keeps every
+runnable started on a pool referenced by the pool's wrapper for the pool's lifetime, and the
+slots connected to per-worker signals hold closures over the worker: every finished worker,
+and whatever its callbacks held, stayed in memory until the window closed, and its signals
+object was destroyed by whichever thread let go of it last.
 
 :class:`Executor` owns the pools: one thread for database writes (SQLite has one writer; a
 queue of one also keeps writes in the order the user made them), a small pool for reads and
-probing, and a separate pool for detection jobs. Running workers are kept alive by a strong
-reference until ``finished``; ``shutdown()`` cancels and waits, as on quit.
+probing, and a separate pool for detection jobs. A worker and its callbacks are held until its
+``finished`` report is delivered, then let go; ``shutdown()`` cancels and waits, as on quit.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +45,19 @@ def all_pools() -> list[QThreadPool]:
     return list(_ALL_POOLS)
 
 
-class WorkerSignals(QObject):
-    started = Signal()
-    progress = Signal(object)
-    result = Signal(object)
-    error = Signal(object)
-    finished = Signal()
+class _Relay(QObject):
+    """Carries every worker's reports to the GUI thread, tagged with the worker's key.
+
+    One relay per executor, owned by it: pool threads only ever emit on it, and it is deleted
+    with the executor on the GUI thread. (A signals object per worker, owned by the worker,
+    could be destroyed by whichever thread dropped the worker last, and the closures its
+    connections kept would keep every finished worker alive.)
+    """
+
+    progress = Signal(int, object)
+    result = Signal(int, object)
+    error = Signal(int, object)
+    finished = Signal(int)
 
 
 class Throttle:
@@ -59,19 +75,20 @@ class Throttle:
         return False
 
 
-class Worker(QRunnable):
+class Worker:
     """Run ``fn(*args, **kwargs)`` in a pool; ``fn`` may accept ``progress`` and ``cancel``.
 
     ``progress(value, force=False)`` is throttled; the value is any plain object.
     """
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # we hold the reference; Qt must not delete it under us
+    def __init__(
+        self, key: int, relay: _Relay, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
+        self.key = key
+        self._relay = relay
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
-        self.signals = WorkerSignals()
         self.cancel_event = threading.Event()
         self._throttle = Throttle()
         params = inspect.signature(fn).parameters
@@ -82,7 +99,7 @@ class Worker(QRunnable):
 
     def report(self, value: Any, *, force: bool = False) -> None:
         if self._throttle.ready(force=force):
-            self.signals.progress.emit(value)
+            self._emit(self._relay.progress, self.key, value)
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -92,15 +109,29 @@ class Worker(QRunnable):
         return self.cancel_event.is_set()
 
     def run(self) -> None:
-        self.signals.started.emit()
         try:
             value = self.fn(*self.args, **self.kwargs)
         except BaseException as exc:  # everything: the GUI must hear about it
-            self.signals.error.emit(exc)
+            self._emit(self._relay.error, self.key, exc)
         else:
-            self.signals.result.emit(value)
+            self._emit(self._relay.result, self.key, value)
         finally:
-            self.signals.finished.emit()
+            self._emit(self._relay.finished, self.key)
+
+    @staticmethod
+    def _emit(signal: Any, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the executor was deleted without shutdown(): nobody listens
+            log.debug("worker outlived its executor; report dropped")
+
+
+@dataclass(frozen=True)
+class _Callbacks:
+    on_result: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    on_progress: Callable[[Any], None] | None
+    on_finished: Callable[[], None] | None
 
 
 class Executor(QObject):
@@ -111,8 +142,16 @@ class Executor(QObject):
         self.write_pool = self._pool("videolab-db-write", 1)
         self.read_pool = self._pool("videolab-read", 2)
         self.job_pool = self._pool("videolab-jobs", job_threads)
-        self._running: set[Worker] = set()
+        self._keys = itertools.count(1)
+        self._running: dict[int, Worker] = {}
+        self._callbacks: dict[int, _Callbacks] = {}
         self.error_handler: Callable[[BaseException], None] | None = None
+        self._relay = _Relay(self)
+        # Slots on the executor itself: Qt drops reports still queued if it is deleted.
+        self._relay.progress.connect(self._deliver_progress)
+        self._relay.result.connect(self._deliver_result)
+        self._relay.error.connect(self._deliver_error)
+        self._relay.finished.connect(self._deliver_finished)
 
     @staticmethod
     def _pool(name: str, threads: int) -> QThreadPool:
@@ -133,23 +172,35 @@ class Executor(QObject):
         on_finished: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> Worker:
-        worker = Worker(fn, *args, **kwargs)
-        self._running.add(worker)
-        signals = worker.signals
-        if on_progress is not None:
-            signals.progress.connect(on_progress)
-        if on_result is not None:
-            signals.result.connect(on_result)
-        handler = on_error or self.error_handler
-        if handler is not None:
-            signals.error.connect(handler)
-        else:
-            signals.error.connect(lambda exc: log.error("worker failed: %s", exc, exc_info=exc))
-        if on_finished is not None:
-            signals.finished.connect(on_finished)
-        signals.finished.connect(lambda: self._running.discard(worker))
-        pool.start(worker)
+        worker = Worker(next(self._keys), self._relay, fn, *args, **kwargs)
+        self._running[worker.key] = worker
+        self._callbacks[worker.key] = _Callbacks(on_result, on_error, on_progress, on_finished)
+        pool.start(worker.run)
         return worker
+
+    def _deliver_progress(self, key: int, value: Any) -> None:
+        callbacks = self._callbacks.get(key)
+        if callbacks is not None and callbacks.on_progress is not None:
+            callbacks.on_progress(value)
+
+    def _deliver_result(self, key: int, value: Any) -> None:
+        callbacks = self._callbacks.get(key)
+        if callbacks is not None and callbacks.on_result is not None:
+            callbacks.on_result(value)
+
+    def _deliver_error(self, key: int, exc: BaseException) -> None:
+        callbacks = self._callbacks.get(key)
+        handler = (callbacks.on_error if callbacks else None) or self.error_handler
+        if handler is not None:
+            handler(exc)
+        else:
+            log.error("worker failed: %s", exc, exc_info=exc)
+
+    def _deliver_finished(self, key: int) -> None:
+        self._running.pop(key, None)
+        callbacks = self._callbacks.pop(key, None)
+        if callbacks is not None and callbacks.on_finished is not None:
+            callbacks.on_finished()
 
     def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
         """A database write (or a long upload): one at a time, in order."""
@@ -166,11 +217,11 @@ class Executor(QObject):
         return bool(self._running)
 
     def running(self) -> list[Worker]:
-        return list(self._running)
+        return list(self._running.values())
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel everything, then wait for the pools; True when all threads ended."""
-        for worker in list(self._running):
+        for worker in list(self._running.values()):
             worker.cancel()
         done = True
         for pool in (self.job_pool, self.write_pool, self.read_pool):
