@@ -207,3 +207,49 @@ def test_error_mid_job_fails_it_with_the_reason_and_refunds_everything(world: Jo
     _, entries = world.app.credits.ledger(world.alice)
     refunds = [e for e in entries if e.reason is LedgerReason.JOB_REFUND]
     assert len(refunds) == 1 and refunds[0].delta_milli == job.cost_milli
+
+
+def test_cancel_while_the_model_is_exported_stops_the_export_and_refunds_everything(
+    world: JobWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first job of a model exports it (seconds to minutes); a cancel must not wait for
+    that. The export runs in a child process that the cancel stops, and nothing is cached."""
+    import multiprocessing
+
+    from videolab.inference import export_cache
+
+    monkeypatch.setattr(export_cache, "_verified", {})  # no copy from another test's cache
+    before = balance(world)
+    job = world.app.jobs.create(world.alice, world.video.id, DetectionParams(backend="openvino"))
+    cancel = threading.Event()
+    messages: list[str] = []
+    exporters: list[str] = []
+
+    def cancel_once_the_exporter_runs() -> None:
+        while not cancel.is_set():
+            children = multiprocessing.active_children()
+            if children:
+                exporters.extend(c.name for c in children)
+                time.sleep(0.5)  # let it get into the export itself
+                cancel.set()
+            time.sleep(0.02)
+
+    def on_progress(p: object) -> None:
+        message = getattr(p, "message", None)
+        if message:
+            messages.append(message)
+            if message.startswith("Preparing the model"):
+                threading.Thread(target=cancel_once_the_exporter_runs, daemon=True).start()
+
+    done = world.app.jobs.run(world.alice, job.id, progress=on_progress, cancel=cancel)
+
+    assert exporters == ["videolab-step"]
+    assert done.status is JobStatus.ABORTED, done.error
+    assert done.frames_processed == 0 and done.charged_milli == 0
+    assert balance(world) == before
+    assert not any(m.startswith("Loading the model") for m in messages)
+    cache_root = world.app.paths.export_cache_dir
+    # The export never finished: no entry and no half-built folder are left behind.
+    assert [p.name for p in cache_root.iterdir() if not p.name.endswith(".lock")] == []
+    assert multiprocessing.active_children() == []
+    assert_ledger_consistent(world)

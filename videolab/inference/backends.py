@@ -20,8 +20,10 @@ shape, computed from the video's frame size, rather than for a 640x640 square th
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,11 +110,14 @@ def plan_backend(
     cache_dir: Path | None = None,
     status: Callable[[str], None] | None = None,
     calibration: Calibration | None = None,
+    cancel: threading.Event | None = None,
 ) -> BackendPlan:
     """Decide the engine for ``model`` and prepare its weights (exporting once if needed).
 
     ``frame_size`` is the video's (width, height); ``cache_dir`` defaults to the app's export
-    cache folder. ``status`` gets a line a person can read while a slow export runs.
+    cache folder. ``status`` gets a line a person can read while a slow export runs. With
+    ``cancel``, exports and quantization run in a child process that the event stops
+    (Cancelled is raised).
     """
     requested = (requested or "auto").lower()
     if model.format != "pt":  # an .onnx file or OpenVINO folder the user chose
@@ -145,7 +150,7 @@ def plan_backend(
                 continue
             assert calibration is not None
             try:
-                entry = _int8_entry(cache, model, shape, calibration, status)
+                entry = _int8_entry(cache, model, shape, calibration, status, cancel)
             except ExportError as exc:
                 failures.append(f"{fmt}: {exc}")
                 log.warning("INT8 quantization of %s failed: %s", model.name, exc)
@@ -155,7 +160,7 @@ def plan_backend(
                 continue
             return BackendPlan(fmt, "cpu", entry.model_path, shape, False, 1, entry.built)
         try:
-            entry = cache.get_or_build(model, fmt, shape, status=status)
+            entry = cache.get_or_build(model, fmt, shape, status=status, cancel=cancel)
         except ExportError as exc:
             failures.append(f"{fmt}: {exc}")
             log.warning("%s export of %s failed: %s", fmt, model.name, exc)
@@ -208,10 +213,11 @@ def _int8_entry(
     shape: tuple[int, int],
     calibration: Calibration,
     status: Callable[[str], None] | None,
+    cancel: threading.Event | None,
 ) -> Any:
     from videolab.inference.export_cache import ExportError
 
-    fp32 = cache.get_or_build(model, "openvino", shape, status=status)
+    fp32 = cache.get_or_build(model, "openvino", shape, status=status, cancel=cancel)
     from videolab.inference.openvino_runner import supports
 
     xml = next(fp32.model_path.glob("*.xml"), None)
@@ -220,27 +226,37 @@ def _int8_entry(
         # model (YOLO26's NMS-free head) or another task would be checked wrongly.
         raise ExportError("INT8 is made only for plain YOLO detection models")
 
-    def build(folder: Path) -> None:
-        from videolab.inference.quantize import quantize_export
-
-        try:
-            frames = calibration.frames()
-            if not frames:
-                raise ExportError("no frame of the video could be read to calibrate INT8")
-            quantize_export(fp32.model_path, folder, frames, status=status)
-        except ExportError:
-            raise
-        except Exception as exc:
-            raise ExportError(f"{type(exc).__name__}: {exc}") from exc
-
     return cache.get_or_build(
         model,
         "openvino-int8",
         shape,
         status=status,
-        build=build,
+        build=functools.partial(_build_int8, fp32.model_path, calibration),
         variant=calibration.video_sha256,
+        cancel=cancel,
     )
+
+
+def _build_int8(
+    fp32_model: Path,
+    calibration: Calibration,
+    folder: Path,
+    *,
+    status: Callable[[str], None] | None = None,
+) -> None:
+    """Quantize the FP32 export into ``folder`` (module level: it may run in a child process)."""
+    from videolab.inference.export_cache import ExportError
+    from videolab.inference.quantize import quantize_export
+
+    try:
+        frames = calibration.frames()
+        if not frames:
+            raise ExportError("no frame of the video could be read to calibrate INT8")
+        quantize_export(fp32_model, folder, frames, status=status)
+    except ExportError:
+        raise
+    except Exception as exc:
+        raise ExportError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _verdict(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +78,11 @@ class Detector:
         cache_dir: Path | None = None,
         status: Callable[[str], None] | None = None,
         calibration: Any = None,
+        cancel: threading.Event | None = None,
     ) -> Any:
         """The detector a job uses: the backend chosen (and exported once, cached) by
-        ``backends.plan_backend``. ``frame_size`` is the video's (width, height).
+        ``backends.plan_backend``. ``frame_size`` is the video's (width, height); ``cancel``
+        stops an export or quantization under way (Cancelled).
 
         VideoLab's own OpenVINO exports run on ``openvino_runner`` (no torch, no Ultralytics
         at run time); everything else on Ultralytics' ``YOLO``."""
@@ -94,6 +97,7 @@ class Detector:
             cache_dir=cache_dir,
             status=status,
             calibration=calibration,
+            cancel=cancel,
         )
         if status is not None:
             status(f"Loading the model ({plan.backend} on {plan.device})")

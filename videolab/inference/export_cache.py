@@ -123,14 +123,18 @@ class ExportCache:
         imgsz: tuple[int, int],
         *,
         status: Callable[[str], None] | None = None,
-        build: Callable[[Path], None] | None = None,
+        build: Callable[..., None] | None = None,
         variant: str = "",
+        cancel: threading.Event | None = None,
     ) -> ExportEntry:
         """The cached export of ``model`` as ``fmt`` at input ``imgsz`` (h, w); exported now if
         missing or damaged. Raises ExportError when Ultralytics cannot export it.
 
-        ``build(folder)`` replaces Ultralytics' exporter for formats it does not make itself
-        (INT8, built from the FP32 export); ``variant`` then names what else went into it."""
+        ``build(folder, status=...)`` replaces Ultralytics' exporter for formats it does not
+        make itself (INT8, built from the FP32 export); ``variant`` then names what else went
+        into it. With ``cancel``, the export or build runs in a child process and setting the
+        event stops it (Cancelled is raised; nothing is cached); ``build`` and what it holds
+        must then be picklable."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}")
         if model.format != "pt":
@@ -150,13 +154,13 @@ class ExportCache:
                 if not self._copy_verified_from_elsewhere(key, tmp):
                     if build is not None:
                         tmp.mkdir(parents=True)
-                        build(tmp)
+                        _run_step(build, tmp, cancel=cancel, status=status)
                     else:
                         if status is not None:
                             status(
                                 f"Preparing the model for {fmt} (once; this takes a little while)"
                             )
-                        _export(model, fmt, imgsz, tmp)
+                        _run_step(_export, model, fmt, imgsz, tmp, cancel=cancel, status=status)
                 self._write_manifest(tmp, key, model, fmt, imgsz)
                 target = self.entry_dir(key)
                 _remove(target)
@@ -244,7 +248,32 @@ class ExportCache:
                     _remove(tmp)
 
 
-def _export(model: ResolvedModel, fmt: str, imgsz: tuple[int, int], tmp: Path) -> None:
+def _run_step(
+    step: Callable[..., None],
+    *args: Any,
+    cancel: threading.Event | None,
+    status: Callable[[str], None] | None,
+) -> None:
+    """Run a build step here, or, when it may be cancelled, in a child process."""
+    if cancel is None:
+        step(*args, status=status)
+        return
+    from videolab.inference.cancellable import StepFailed, run_cancellable
+
+    try:
+        run_cancellable(step, *args, cancel=cancel, status=status)
+    except StepFailed as exc:
+        raise ExportError(str(exc)) from None
+
+
+def _export(
+    model: ResolvedModel,
+    fmt: str,
+    imgsz: tuple[int, int],
+    tmp: Path,
+    *,
+    status: Callable[[str], None] | None = None,
+) -> None:
     """Run Ultralytics' exporter on a private copy of the weights, inside ``tmp``."""
     from videolab.inference.ultralytics_env import import_ultralytics
 

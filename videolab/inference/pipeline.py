@@ -165,6 +165,7 @@ def run_detection(
                 cache_dir=export_cache_dir,
                 status=status,
                 calibration=Calibration(video_path, frame_count, len(indices), video_sha256),
+                cancel=cancel,
             )
         detector.check_classes(params.classes)
     except BaseException:

@@ -19,6 +19,7 @@ from videolab.db.types import utcnow
 from videolab.domain.dto import JobDTO, UserDTO
 from videolab.domain.enums import JobStatus, LedgerReason
 from videolab.domain.errors import (
+    Cancelled,
     Conflict,
     InsufficientCredits,
     InvalidInput,
@@ -197,12 +198,18 @@ class JobService:
             )
         except BaseException as exc:
             monitor.stop()
+            with contextlib.suppress(FileNotFoundError):
+                out_zip.unlink()
+            if isinstance(exc, Cancelled) and cancel.is_set():
+                # Stopped before its first frame (exporting the model, say): like a PENDING
+                # job cancelled, ABORTED with everything refunded.
+                log.info("job %s cancelled before its first frame", job_id)
+                self._abort_unstarted(job_id)
+                return self.get(actor, job_id)
             log.warning(
                 "job %s failed: %s", job_id, exc, exc_info=not isinstance(exc, VideoLabError)
             )
             self.fail_unfinished(job_id, error_text(exc))
-            with contextlib.suppress(FileNotFoundError):
-                out_zip.unlink()
             if not isinstance(exc, Exception):
                 raise
             return self.get(actor, job_id)
@@ -283,6 +290,12 @@ class JobService:
             if outcome.carbon is not None:
                 job.carbon_footprint = float(outcome.carbon.grams)
             settle(s, job, status, processed=outcome.processed_frames)
+
+    def _abort_unstarted(self, job_id: uuid.UUID) -> None:
+        with self.ctx.db.write() as s:
+            job = JobRepository(s).get(job_id)
+            if job is not None:
+                settle(s, job, JobStatus.ABORTED, processed=0)
 
     def fail_unfinished(self, job_id: uuid.UUID, reason: str) -> None:
         """End a job that is not final as FAILED with ``reason``, fully refunded."""
