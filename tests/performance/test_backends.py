@@ -102,7 +102,9 @@ def test_damaged_cache_entry_is_detected_and_rebuilt(
     calls = []
     real_export = export_cache._export
     monkeypatch.setattr(export_cache, "_verified", {})  # no copying from another cache folder
-    monkeypatch.setattr(export_cache, "_export", lambda *a: (calls.append(a), real_export(*a))[1])
+    monkeypatch.setattr(
+        export_cache, "_export", lambda *a, **k: (calls.append(a), real_export(*a, **k))[1]
+    )
     rebuilt = cache.get_or_build(model, "onnx", shape)
     assert calls and rebuilt.built
     assert cache.lookup(key) is not None
@@ -118,7 +120,7 @@ def test_failed_export_leaves_nothing_and_auto_falls_back(
     model = resolve_model("demo")
     monkeypatch.setattr(export_cache, "_verified", {})
 
-    def broken(model, fmt, imgsz, tmp):  # type: ignore[no-untyped-def]
+    def broken(model, fmt, imgsz, tmp, status=None):  # type: ignore[no-untyped-def]
         tmp.mkdir(parents=True)
         (tmp / "half.xml").write_text("<")
         raise export_cache.ExportError(f"{fmt} exporter broke")

@@ -231,6 +231,36 @@ def test_int8_that_fails_its_check_is_refused_and_remembered(
         )
 
 
+def test_a_job_calibrates_int8_in_a_child_process_that_reports_its_progress(
+    video, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With a cancel event (as every job passes), the build runs in a child process: its
+    arguments must survive pickling and its status lines must reach the job."""
+    import threading
+
+    monkeypatch.setattr(
+        export_cache,
+        "_verified",
+        {k: v for k, v in export_cache._verified.items() if "openvino-int8" not in k},
+    )
+    messages: list[str] = []
+    model = resolve_model("demo")
+    cal = _calibration(video, selected=backends.INT8_MIN_FRAMES)
+    plan = plan_backend(
+        model,
+        device="cpu",
+        frame_size=(640, 360),
+        cache_dir=tmp_path,
+        calibration=cal,
+        status=messages.append,
+        cancel=threading.Event(),
+    )
+    assert plan.backend == "openvino-int8" and plan.exported
+    assert any(m.startswith("Calibrating INT8") for m in messages), messages
+    key = cache_key(model.sha256, "openvino-int8", (384, 640), cal.video_sha256)
+    assert ExportCache(tmp_path).lookup(key) is not None
+
+
 def test_int8_needs_a_video(cache_dir: Path) -> None:
     with pytest.raises(Unavailable, match="no video to calibrate"):
         plan_backend(
