@@ -36,15 +36,20 @@ def _allocate_in_a_thread() -> None:
     thread.join()
 
 
-def test_a_cycle_dropped_while_a_worker_allocates_dies_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
-    assert not gc.isenabled(), "the GUI fixture installs the collector, as the app does"
+def _drop_a_cycle_then_allocate_in_a_thread() -> list[str]:
+    """Orphan a cycle holding a QObject, then churn in a thread; returns where it was freed."""
     gc.collect()
     freed_in: list[str] = []
     cycle = _Cycle()
     weakref.finalize(cycle, lambda: freed_in.append(threading.current_thread().name))
     del cycle
-
     _allocate_in_a_thread()
+    return freed_in
+
+
+def test_a_cycle_dropped_while_a_worker_allocates_dies_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert not gc.isenabled(), "the GUI fixture installs the collector, as the app does"
+    freed_in = _drop_a_cycle_then_allocate_in_a_thread()
     assert freed_in == [], "nothing may collect the cycle outside the GUI thread"
 
     qtbot.waitUntil(lambda: bool(freed_in), timeout=5000)
@@ -55,14 +60,7 @@ def test_without_the_collector_a_worker_would_collect_it(qapp: QApplication) -> 
     """The hazard is real: with CPython's automatic collection the pool thread frees the cycle."""
     main_thread_gc.uninstall(qapp)
     assert gc.isenabled()
-    gc.collect()
-    freed_in: list[str] = []
-    cycle = _Cycle()
-    weakref.finalize(cycle, lambda: freed_in.append(threading.current_thread().name))
-    del cycle
-
-    _allocate_in_a_thread()
-    assert freed_in == ["pool-like"]
+    assert _drop_a_cycle_then_allocate_in_a_thread() == ["pool-like"]
 
 
 def test_uninstall_gives_the_collector_back_and_install_is_idempotent(qapp: QApplication) -> None:

@@ -41,6 +41,16 @@ def frames(video) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
     return read_frames(video.path)
 
 
+def _forget_int8_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build INT8 afresh instead of copying this session's build from another cache folder
+    (FP32 exports still may be copied)."""
+    monkeypatch.setattr(
+        export_cache,
+        "_verified",
+        {k: v for k, v in export_cache._verified.items() if "openvino-int8" not in k},
+    )
+
+
 def _calibration(video, selected: int | None = None) -> Calibration:  # type: ignore[no-untyped-def]
     return Calibration(video.path, video.frame_count, selected or video.frame_count)
 
@@ -195,12 +205,7 @@ def test_int8_that_fails_its_check_is_refused_and_remembered(
 ) -> None:  # type: ignore[no-untyped-def]
     model = resolve_model("demo")
     monkeypatch.setattr(quantize, "MIN_RECALL", 1.01)  # no INT8 model can pass
-    # Not copied from another cache folder of this session (FP32 exports still may be).
-    monkeypatch.setattr(
-        export_cache,
-        "_verified",
-        {k: v for k, v in export_cache._verified.items() if "openvino-int8" not in k},
-    )
+    _forget_int8_builds(monkeypatch)
     cal = _calibration(video, selected=backends.INT8_MIN_FRAMES)
     plan = plan_backend(
         model, device="cpu", frame_size=(640, 360), cache_dir=tmp_path, calibration=cal
@@ -238,11 +243,7 @@ def test_a_job_calibrates_int8_in_a_child_process_that_reports_its_progress(
     arguments must survive pickling and its status lines must reach the job."""
     import threading
 
-    monkeypatch.setattr(
-        export_cache,
-        "_verified",
-        {k: v for k, v in export_cache._verified.items() if "openvino-int8" not in k},
-    )
+    _forget_int8_builds(monkeypatch)
     messages: list[str] = []
     model = resolve_model("demo")
     cal = _calibration(video, selected=backends.INT8_MIN_FRAMES)
