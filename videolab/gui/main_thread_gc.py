@@ -3,8 +3,9 @@
 CPython collects reference cycles in whichever thread happens to allocate the object that
 crosses a threshold. In a Qt application that is often a pool thread (a sign-in, an upload,
 a query), and a cycle that holds a ``QObject`` created on the GUI thread is then destroyed
-from the wrong thread; Qt forbids that and the process can die with a segmentation fault
-(CI saw exactly this: "Garbage-collecting" inside a sign-in worker).
+from the wrong thread while the GUI thread may be delivering its events; Qt forbids that, and
+such races end in a segmentation fault (CI once died of one during a garbage collection inside
+a sign-in worker).
 
 The remedy used by long-lived PyQt/PySide applications: switch automatic collection off and
 collect from a GUI-thread timer. Reference counting still frees everything that is not in a
