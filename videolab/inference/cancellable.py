@@ -4,18 +4,27 @@ process, so that a cancel stops it at once instead of after it finished.
 Ultralytics' exporter and NNCF's quantizer are single calls that run for seconds to minutes
 and check no flag. In a child process they can be stopped: the parent polls the job's cancel
 event and terminates the child. What the step builds lives in a temporary folder that the
-caller removes, so a stopped step leaves nothing behind. Status lines the step reports travel
-back through a queue; an error comes back as its message.
+caller removes, so a stopped step leaves nothing behind.
+
+The child is ``python -m videolab.inference.cancellable``, not a ``multiprocessing`` spawn:
+spawn re-imports the parent's main module, which breaks any script without a
+``__main__`` guard, and a terminated child leaves its queue's semaphores behind. The step and
+its arguments go to the child's stdin as a pickle (the parent's own data); the child answers
+with JSON lines on its original stdout (status lines, then ``done`` or ``error``) and sends
+whatever the libraries print to stderr, so a ``--json`` caller's stdout stays clean.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
+import json
+import os
+import pickle
 import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from videolab.domain.errors import Cancelled, Unavailable
 
@@ -37,77 +46,100 @@ def run_cancellable(
     status: Status | None = None,
     what: str = "Preparing the model",
 ) -> None:
-    """Run ``step(*args, status=...)`` in a spawned child; raise Cancelled once ``cancel`` is
+    """Run ``step(*args, status=...)`` in a child process; raise Cancelled once ``cancel`` is
     set (the child is stopped), StepFailed when the step raised or its process died.
 
-    ``step`` and ``args`` must be picklable (a module-level function, plain data).
+    ``step`` must be importable by name (a module-level function, or a partial of one) and
+    ``args`` picklable.
     """
     if cancel.is_set():
         raise Cancelled(f"{what} was cancelled.")
-    context = multiprocessing.get_context("spawn")  # no fork: the parent has threads running
-    messages = context.Queue()
-    child = context.Process(target=_child_main, args=(step, args, messages), name="videolab-step")
-    child.start()
+    payload = pickle.dumps((step, args))
+    child = subprocess.Popen(
+        [sys.executable, "-m", __name__],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    assert child.stdin is not None and child.stdout is not None
+    reader = threading.Thread(
+        target=_read_replies, args=(child.stdout, replies), name="videolab-step-reader"
+    )
+    reader.start()
     try:
+        try:
+            child.stdin.write(payload)
+            child.stdin.close()
+        except OSError:
+            pass  # it died at start; its exit code says so below
         while True:
             try:
-                kind, payload = messages.get(timeout=POLL_S)
+                reply = replies.get(timeout=POLL_S)
             except queue.Empty:
                 if cancel.is_set():
                     raise Cancelled(f"{what} was cancelled.") from None
-                if not child.is_alive():
-                    # its last message may still be in the pipe
-                    with contextlib.suppress(queue.Empty):
-                        kind, payload = messages.get(timeout=POLL_S)
-                        if _handle(kind, payload, status):
-                            return
-                    raise StepFailed(
-                        f"{what} stopped unexpectedly (its process exited with code "
-                        f"{child.exitcode})."
-                    ) from None
                 continue
-            if _handle(kind, payload, status):
+            if reply is None:  # its stdout closed: it exited without a last word
+                code = child.wait()
+                raise StepFailed(
+                    f"{what} stopped unexpectedly (its process exited with code {code})."
+                )
+            if "error" in reply:
+                raise StepFailed(str(reply["error"]))
+            if reply.get("done"):
                 return
+            if status is not None and "status" in reply:
+                status(str(reply["status"]))
             if cancel.is_set():
                 raise Cancelled(f"{what} was cancelled.")
     finally:
         _stop(child)
-        messages.close()
-        messages.join_thread()
+        reader.join()
 
 
-def _handle(kind: str, payload: str, status: Status | None) -> bool:
-    """True when the step finished; raises its error; forwards a status line."""
-    if kind == "done":
-        return True
-    if kind == "error":
-        raise StepFailed(payload)
-    if status is not None:
-        status(payload)
-    return False
+def _read_replies(stream: IO[bytes], replies: queue.Queue[dict[str, Any] | None]) -> None:
+    try:
+        for line in stream:
+            try:
+                reply = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(reply, dict):
+                replies.put(reply)
+    finally:
+        stream.close()
+        replies.put(None)
 
 
-def _stop(child: Any) -> None:
-    if child.is_alive():
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
         child.terminate()
-        child.join(TERMINATE_GRACE_S)
-        if child.is_alive():
+        try:
+            child.wait(TERMINATE_GRACE_S)
+        except subprocess.TimeoutExpired:
             child.kill()
-    child.join()
-    child.close()
+    child.wait()
 
 
-def _child_main(step: Callable[..., None], args: tuple[Any, ...], messages: Any) -> None:
-    def report(line: str) -> None:
-        messages.put(("status", line))
+def _child_main() -> int:
+    # Keep the original stdout for replies; everything printed from here on (Python or C)
+    # goes to stderr instead.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+
+    def reply(**fields: Any) -> None:
+        replies.write(json.dumps(fields) + "\n")
 
     try:
-        step(*args, status=report)
+        step, args = pickle.load(sys.stdin.buffer)
+        step(*args, status=lambda line: reply(status=line))
     except BaseException as exc:  # everything goes back to the parent as a message
-        text = str(exc) or type(exc).__name__
-        messages.put(("error", text))
-    else:
-        messages.put(("done", ""))
-    finally:
-        messages.close()
-        messages.join_thread()  # flush before the process exits
+        reply(error=str(exc) or type(exc).__name__)
+        return 1
+    reply(done=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())
