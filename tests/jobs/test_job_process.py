@@ -39,6 +39,32 @@ def test_cancel_reaches_the_child(world: JobWorld) -> None:
     assert world.app.credits.balance(world.alice) == before - 2 * done.frames_processed
 
 
+def test_cancel_during_the_first_export_stops_it_in_the_app_s_job_process(
+    world: JobWorld,
+) -> None:
+    """The desktop app's path: its cancel reaches the job process, which stops the export
+    running in its own child; the job ends ABORTED, nothing charged, nothing cached."""
+    before = world.app.credits.balance(world.alice)
+    job = world.app.jobs.create(world.alice, world.video.id, DetectionParams(backend="openvino"))
+    cancel = threading.Event()
+    messages: list[str] = []
+
+    def on_progress(p: ChildProgress) -> None:
+        if p.message:
+            messages.append(p.message)
+            if p.message.startswith("Preparing the model"):
+                threading.Timer(1.0, cancel.set).start()  # well inside the export
+
+    done = run_in_child_process(world.app.jobs, world.app.db.url, world.alice, job.id,
+                                progress=on_progress, cancel=cancel)
+    assert done.status is JobStatus.ABORTED, done.error
+    assert done.frames_processed == 0 and done.charged_milli == 0
+    assert world.app.credits.balance(world.alice) == before
+    assert not any(m.startswith("Loading the model") for m in messages), messages
+    cached = [p.name for p in world.app.paths.export_cache_dir.glob("*") if p.suffix != ".lock"]
+    assert cached == []
+
+
 def test_a_child_that_dies_mid_job_fails_it_with_a_full_refund_at_once(world: JobWorld) -> None:
     before = world.app.credits.balance(world.alice)
     job = world.app.jobs.create(world.alice, world.video.id, DetectionParams())
