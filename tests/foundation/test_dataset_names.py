@@ -194,3 +194,36 @@ def test_non_ascii_names_are_found_by_search_and_tag(app: VideoLab, demo) -> Non
     assert ds.tags == (tag.name,)
     assert [d.id for d in app.datasets.list(demo.bob, search="Élan")] == [ds.id]
     assert [d.id for d in app.datasets.list(demo.bob, tag="Überwachung")] == [ds.id]
+
+
+def test_search_and_order_ignore_case_beyond_ascii(app: VideoLab, demo) -> None:
+    """SQLite's own LIKE and lower() fold ASCII only: 'élan' missed 'Élan vital' and 'É'
+    sorted after 'Z'. The database now folds as Python's str.casefold does."""
+    bob = demo.bob
+    for name in ("Élan vital", "Zebras", "Straße 5", "Ödland", "apples"):
+        app.datasets.create(bob, name, [])
+
+    def found(search: str) -> list[str]:
+        return [d.name for d in app.datasets.list(bob, search=search)]
+
+    assert found("élan") == ["Élan vital"]
+    assert found("ÉLAN VITAL") == ["Élan vital"]
+    assert found("STRASSE") == ["Straße 5"]
+    assert found("öd") == ["Ödland"]
+    assert found("%") == []  # still literal after folding
+    assert [d.name for d in app.datasets.list(bob)] == [
+        "apples",
+        "Élan vital",
+        "Ödland",
+        "Straße 5",
+        "Zebras",
+    ]
+
+
+def test_tags_are_listed_in_name_order_ignoring_case_and_accents(app: VideoLab, demo) -> None:
+    for name in ("zoo", "Éclair", "Alpha", "émeute"):
+        app.tags.add(demo.admin, name)
+    names = [t.name for t in app.tags.list(demo.admin)]
+    mine = [n for n in names if n in {"zoo", "Éclair", "Alpha", "émeute"}]
+    assert mine == ["Alpha", "Éclair", "émeute", "zoo"]
+    assert names == sorted(names, key=lambda n: (n.casefold().replace("é", "e"), n))

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from videolab.db.unicode_text import register_sqlite_functions
 from videolab.domain.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # next restarts it after a checkpoint.
         cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cur.close()
+        register_sqlite_functions(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from videolab.db.models import Dataset, Tag, Video
+from videolab.db.unicode_text import casefold, sort_key
 from videolab.domain.dto import DatasetDTO
 from videolab.repositories.tags import TagRepository
 
@@ -67,7 +68,7 @@ class DatasetRepository:
             .outerjoin(counts, counts.c.dataset_id == Dataset.id)
             .where(Dataset.user_id == user_id)
             .options(selectinload(Dataset.tags))
-            .order_by(func.lower(Dataset.name), Dataset.created_at)
+            .order_by(sort_key(Dataset.name), Dataset.created_at)
         )
         if deleted:
             query = query.where(Dataset.deleted_at.is_not(None))
@@ -79,9 +80,9 @@ class DatasetRepository:
                 return []
             query = query.where(Dataset.tags.any(Tag.id == found.id))
         if search:
-            # ilike folds case the same way on both sides (lower() on SQLite, ILIKE elsewhere).
-            pattern = f"%{_like_literal(search.strip())}%"
-            query = query.where(Dataset.name.ilike(pattern, escape="\\"))
+            # Both sides folded by the database, so they fold alike beyond ASCII too.
+            pattern = literal(f"%{_like_literal(search.strip())}%")
+            query = query.where(casefold(Dataset.name).like(casefold(pattern), escape="\\"))
         return [(d, int(n)) for d, n in self.s.execute(query).all()]
 
     def video_count(self, dataset_id: uuid.UUID) -> int:

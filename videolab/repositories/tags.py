@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from videolab.db.models import Dataset, Tag, dataset_tags
+from videolab.db.unicode_text import sort_key
 
 
 class TagRepository:
@@ -26,7 +27,7 @@ class TagRepository:
         rows = self.s.execute(
             select(Tag, func.coalesce(live.c.n, 0))
             .outerjoin(live, live.c.tag_id == Tag.id)
-            .order_by(Tag.name)
+            .order_by(sort_key(Tag.name), Tag.name)
         ).all()
         return [(tag, int(n)) for tag, n in rows]
 
