@@ -58,3 +58,41 @@ def test_finished_workers_and_what_they_hold_are_released(qtbot) -> None:  # typ
     assert [p for p in payloads if p() is not None] == []
     assert executor.running() == []
     assert executor.shutdown()
+
+
+def test_shutdown_lets_go_of_workers_that_never_started(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Closing a window with writes still queued: the queued ones never run, and neither
+    they nor what their callbacks hold stay in memory with the executor."""
+    executor = Executor()
+    running = threading.Event()
+
+    def blocking(cancel: threading.Event) -> str:
+        running.set()
+        cancel.wait(10)
+        return "stopped"
+
+    class Payload:
+        pass
+
+    calls: list[str] = []
+    first = executor.write(blocking, on_finished=lambda: calls.append("first finished"))
+    payload = Payload()
+    held = weakref.ref(payload)
+    queued = executor.write(
+        lambda: calls.append("queued ran"),
+        on_result=lambda _v, p=payload: calls.append(f"queued result {p}"),
+        on_finished=lambda: calls.append("queued finished"),
+    )
+    queued_ref = weakref.ref(queued)
+    del payload, queued
+    assert running.wait(5)
+
+    assert executor.shutdown(timeout_ms=10_000)
+    assert first.cancelled and first.started
+    qtbot.waitUntil(lambda: calls == ["first finished"], timeout=5000)
+    gc.collect()
+    assert queued_ref() is None
+    assert held() is None
+    assert not executor.busy
+    qtbot.wait(50)
+    assert calls == ["first finished"]  # the queued worker's callbacks were never called

@@ -15,7 +15,8 @@ object was destroyed by whichever thread let go of it last.
 :class:`Executor` owns the pools: one thread for database writes (SQLite has one writer; a
 queue of one also keeps writes in the order the user made them), a small pool for reads and
 probing, and a separate pool for detection jobs. A worker and its callbacks are held until its
-``finished`` report is delivered, then let go; ``shutdown()`` cancels and waits, as on quit.
+``finished`` report is delivered, then let go; ``shutdown()`` drops queued workers (and their
+callbacks), cancels the running ones and waits, as on quit.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ class Worker:
         self.args = args
         self.kwargs = kwargs
         self.cancel_event = threading.Event()
+        #: Set once a pool thread has begun ``run``; a queued worker may be abandoned instead.
+        self.started = False
+        self._abandoned = False
+        self._state = threading.Lock()
         self._throttle = Throttle()
         params = inspect.signature(fn).parameters
         if "progress" in params:
@@ -108,7 +113,19 @@ class Worker:
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
+    def abandon(self) -> bool:
+        """Make a worker that has not started return at once when it does; False if it has."""
+        with self._state:
+            if self.started:
+                return False
+            self._abandoned = True
+            return True
+
     def run(self) -> None:
+        with self._state:
+            if self._abandoned:
+                return
+            self.started = True
         try:
             value = self.fn(*self.args, **self.kwargs)
         except BaseException as exc:  # everything: the GUI must hear about it
@@ -220,12 +237,22 @@ class Executor(QObject):
         return list(self._running.values())
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel everything, then wait for the pools; True when all threads ended."""
-        for worker in list(self._running.values()):
-            worker.cancel()
+        """Drop queued work, cancel what runs, wait for the pools; True when all threads ended.
+
+        A queued worker is abandoned rather than taken off its pool with ``QThreadPool.clear()``:
+        PySide keeps a reference to every callable that ``clear()`` removes, so the worker and
+        its callbacks would stay in memory. An abandoned worker returns at once when its turn
+        comes, reports nothing, and its callbacks are let go now.
+        """
+        for key, worker in list(self._running.items()):
+            if worker.abandon():
+                self._running.pop(key)
+                self._callbacks.pop(key, None)
+            else:
+                worker.cancel()
         done = True
         for pool in (self.job_pool, self.write_pool, self.read_pool):
-            pool.clear()
             done = pool.waitForDone(timeout_ms) and done
+        # Those that ran still have their last reports queued for the GUI thread.
         self._running.clear()
         return done
