@@ -42,9 +42,10 @@ MAX_EXTRA = 0.05
 MATCH_IOU = 0.8
 INT8_FOLDER = "model_int8_openvino_model"
 
-# Frames are sampled from the first SAMPLE_SPAN frames: reading them is one sequential decode,
-# which stays cheap however long the video is.
-SAMPLE_SPAN = 3000
+# Up to this many frames, samples are read in one sequential decode; a longer video is sampled
+# by seeking, so calibration and its check see the whole video (a long recording's later
+# scenes too) at a cost that grows with the number of samples, not with the video's length.
+SEQUENTIAL_SPAN = 3000
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,22 @@ class QuantizationCheck:
 def sample_frames(
     video: Path, frame_count: int, count: int = CALIBRATION_FRAMES + CHECK_FRAMES
 ) -> list[np.ndarray]:
-    """``count`` frames spread evenly over the video's first SAMPLE_SPAN frames."""
+    """``count`` frames spread evenly over the whole video (fewer if it has fewer)."""
+    span = max(1, frame_count)
+    wanted = sorted({int(i) for i in np.linspace(0, span - 1, num=min(count, span))})
+    if span > SEQUENTIAL_SPAN:
+        frames = _read_by_seeking(video, wanted)
+        if len(frames) >= len(wanted) // 2:
+            return frames
+        # A file FFmpeg cannot seek in: the first frames, read in order, will do.
+        log.info("seeking in %s failed; sampling its first %d frames", video, SEQUENTIAL_SPAN)
+        wanted = sorted({int(i) for i in np.linspace(0, SEQUENTIAL_SPAN - 1, num=count)})
+    return _read_in_order(video, wanted)
+
+
+def _read_in_order(video: Path, wanted: list[int]) -> list[np.ndarray]:
     from videolab.inference.video_io import open_capture
 
-    span = max(1, min(frame_count, SAMPLE_SPAN))
-    wanted = sorted({int(i) for i in np.linspace(0, span - 1, num=min(count, span))})
     cap, _, _ = open_capture(video)
     frames: list[np.ndarray] = []
     try:
@@ -90,6 +102,24 @@ def sample_frames(
                 return frames
             pos += 1
             frames.append(frame)
+    finally:
+        cap.release()
+    return frames
+
+
+def _read_by_seeking(video: Path, wanted: list[int]) -> list[np.ndarray]:
+    from videolab.inference.video_io import open_capture
+
+    cap, _, _ = open_capture(video)
+    frames: list[np.ndarray] = []
+    try:
+        for index in wanted:
+            # FFmpeg seeks to the key frame before ``index`` and decodes up to it.
+            if not cap.set(cv2.CAP_PROP_POS_FRAMES, index):
+                continue
+            ok, frame = cap.read()
+            if ok:
+                frames.append(frame)
     finally:
         cap.release()
     return frames
