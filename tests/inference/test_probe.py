@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -129,3 +132,32 @@ def test_thumbnail_of_a_non_video_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"not a video at all")
     with pytest.raises(InvalidInput):
         make_thumbnail(path)
+
+
+def test_a_file_name_that_is_not_utf8_opens_instead_of_crashing(tmp_path: Path) -> None:
+    """OpenCV segfaults on such a name (legal on Linux); every reader goes through
+    open_capture, which opens it through a link. Run in a child, so a regression shows as a
+    failed test rather than a dead test run."""
+    clip = write_avi(tmp_path / "plain.avi", frames=6)
+    odd = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"clip-\xff\xfe-caf\xe9.avi")))
+    os.rename(clip, odd)
+    script = (
+        "import sys; from pathlib import Path;"
+        "from videolab.inference.probe import make_thumbnail, probe_video;"
+        "from videolab.inference.quantize import sample_frames;"
+        "p = Path(sys.argv[1]); info = probe_video(p);"
+        "print(info.frame_count, len(sample_frames(p, info.frame_count, 3)),"
+        " make_thumbnail(p)[:2] == b'\\xff\\xd8')"
+    )
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", script, odd],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["6", "3", "True"]
+    assert list(temp.iterdir()) == []  # each link went with the capture that opened it

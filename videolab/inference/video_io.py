@@ -9,6 +9,8 @@ timeouts, and we refuse absurd frame sizes before decoding a single frame.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -41,7 +43,8 @@ def looks_like_video(head: bytes) -> bool:
 
 
 def describe(path: Path) -> str:
-    return f"'{path.name}'"
+    """The file's name for a message, even when its bytes are not UTF-8 (legal on Linux)."""
+    return f"'{os.fsencode(path.name).decode('utf-8', errors='replace')}'"
 
 
 def not_readable(path: Path, reason: str) -> InvalidInput:
@@ -76,7 +79,7 @@ def open_capture(path: Path, *, max_pixels: int = MAX_PIXELS) -> tuple[cv2.Video
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         _TIMEOUT_MS,
     ]
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
+    cap = _open_ffmpeg(path, params)
     if not cap.isOpened():
         cap.release()
         raise not_readable(path, "no video stream could be decoded")
@@ -93,3 +96,24 @@ def open_capture(path: Path, *, max_pixels: int = MAX_PIXELS) -> tuple[cv2.Video
             f"and {max_pixels / 1e6:.0f} megapixel limit",
         )
     return cap, width, height
+
+
+def _open_ffmpeg(path: Path, params: list[int]) -> cv2.VideoCapture:
+    """OpenCV passes the name to FFmpeg as UTF-8 and crashes the process (a segmentation
+    fault) on a name whose bytes are not UTF-8. Such a file is opened through a link with a
+    readable name in a private temporary folder, removed again once FFmpeg has the file open
+    (it reads through the open file from then on)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
+    with tempfile.TemporaryDirectory(prefix="videolab-open-") as folder:
+        suffix = "".join(c for c in path.suffix[:8] if c.isascii() and (c.isalnum() or c == "."))
+        alias = Path(folder) / f"video{suffix}"
+        try:
+            os.symlink(os.path.abspath(path), alias)
+        except OSError as exc:
+            raise not_readable(path, "its name cannot be passed on; rename the file") from exc
+        return cv2.VideoCapture(str(alias), cv2.CAP_FFMPEG, params)

@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,32 +56,6 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-@contextlib.contextmanager
-def _decodable(path: Path) -> Iterator[Path]:
-    """``path`` as OpenCV can open it. OpenCV takes the name as UTF-8 text and crashes the
-    process on a name whose bytes are not UTF-8 (legal on Linux); such a file is decoded
-    through a link with a readable name in a private temporary folder."""
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:
-        pass
-    else:
-        yield path
-        return
-    name = display_name(path)
-    if len(name.encode("utf-8")) > 200:
-        name = "video" + "".join(c for c in path.suffix[:8] if c.isascii() and c.isprintable())
-    with tempfile.TemporaryDirectory(prefix="videolab-") as tmp:
-        alias = Path(tmp) / name
-        try:
-            os.symlink(os.path.abspath(path), alias)
-        except OSError:
-            raise InvalidInput(
-                f"{name}: this file name cannot be read; rename the file and try again."
-            ) from None
-        yield alias
-
-
 class VideoService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -111,11 +85,10 @@ class VideoService:
         if "/" in clean or clean in (".", ".."):
             # The name becomes a file name when exported into a folder; never a path.
             raise InvalidInput(f"{clean}: a video name cannot contain '/' or be '.' or '..'.")
-        with _decodable(path) as readable:
-            info = probe_video(readable, cancel=cancel)
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("Upload cancelled.")
-            thumb = _safe_thumbnail(readable) if thumbnail else None
+        info = probe_video(path, cancel=cancel)
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("Upload cancelled.")
+        thumb = _safe_thumbnail(path) if thumbnail else None
         return _Probed(path, clean, stat.st_size, _identity(stat), info, thumb)
 
     def estimate(
