@@ -22,7 +22,7 @@ from _common import machine
 
 def one_job(work: Path, backend: str, delay: float | None) -> str:
     os.environ["VIDEOLAB_HOME"] = str(work / "home")
-    from videolab.inference.params import DetectionParams
+    from videolab.domain.params import DetectionParams
     from videolab.inference.synthetic import generate_video
     from videolab.services.app import VideoLab
     from videolab.settings import app_paths

@@ -36,9 +36,9 @@ def main() -> int:
     if not torch.cuda.is_available():
         print("no CUDA GPU here; nothing to measure")
         return 0
+    from videolab.domain.params import DetectionParams
     from videolab.inference.detector import Detector, PredictOptions
     from videolab.inference.models import resolve_model
-    from videolab.inference.params import DetectionParams
     from videolab.inference.pipeline import run_detection
     from videolab.inference.synthetic import generate_video
 

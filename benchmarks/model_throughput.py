@@ -33,7 +33,7 @@ _RSS_CHILD = """
 import sys, threading
 from pathlib import Path
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 out = run_detection(Path(sys.argv[1]), DetectionParams(device="cpu", backend=sys.argv[2]),
                     model=resolve_model("demo"), out_zip=Path(sys.argv[3]),
@@ -102,12 +102,12 @@ def main() -> int:
 
     import cv2
 
+    from videolab.domain.params import DetectionParams
     from videolab.inference import pipeline
     from videolab.inference.annotate import draw_detections, encode_jpeg
     from videolab.inference.backends import Calibration
     from videolab.inference.detector import Detector, PredictOptions
     from videolab.inference.models import resolve_model
-    from videolab.inference.params import DetectionParams
 
     cache = work / "exports"
     model = resolve_model("demo")

@@ -38,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import videolab.inference.detector as detector_module
+    from videolab.domain.params import DetectionParams
     from videolab.inference import synthetic, ultralytics_env
     from videolab.inference.models import resolve_model
-    from videolab.inference.params import DetectionParams
     from videolab.inference.pipeline import run_detection
 
     with tempfile.TemporaryDirectory(prefix="videolab-bench-") as tmp:

@@ -23,7 +23,7 @@ from videolab import cli_format as fmt
 from videolab.domain.dto import UserDTO
 from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
 from videolab.domain.money import parse_tokens
-from videolab.inference.params import BACKENDS
+from videolab.domain.params import BACKENDS
 from videolab.services.app import VideoLab
 
 Handler = Callable[[VideoLab, argparse.Namespace], int]
@@ -183,7 +183,7 @@ class ProgressBar:
 
 
 def _params(args: argparse.Namespace) -> Any:
-    from videolab.inference.params import DetectionParams
+    from videolab.domain.params import DetectionParams
 
     classes = None
     if args.classes:

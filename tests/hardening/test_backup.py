@@ -125,7 +125,7 @@ def test_cli_backup(lab: Lab, tmp_path: Path) -> None:
 @pytest.mark.skipif(not DETECTION, reason=NO_DETECTION)
 @pytest.mark.timeout(300)
 def test_backup_while_a_job_is_writing(lab: Lab, tmp_path: Path) -> None:
-    from videolab.inference.params import DetectionParams
+    from videolab.domain.params import DetectionParams
 
     video = lab.app.videos.list(lab.alice, lab.dataset.id)[0]
     job = lab.app.jobs.create(lab.alice, video.id, DetectionParams(end=30, imgsz=320,

@@ -12,7 +12,7 @@ from tests.hardening.conftest import Lab
 from tests.hardening.harness import audit, evil_pt
 from videolab.db.models import InferenceJob
 from videolab.domain.enums import JobStatus
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.services.job_settlement import INTERRUPTED
 
 

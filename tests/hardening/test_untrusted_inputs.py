@@ -16,8 +16,8 @@ import pytest
 from tests.hardening.conftest import Lab
 from tests.hardening.harness import evil_pt, has_detection, run_cli
 from videolab.domain.errors import ConsentRequired, VideoLabError
+from videolab.domain.params import DetectionParams
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
 
 HAS_EXPORTS = importlib.util.find_spec("videolab.inference.exports") is not None
 NO_EXPORTS = "videolab.inference.exports (read_zip_member) is not on main yet"

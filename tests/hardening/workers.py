@@ -154,7 +154,7 @@ class Operator:
 
     def op_job(self) -> None:
         from videolab.domain.enums import JobStatus
-        from videolab.inference.params import DetectionParams
+        from videolab.domain.params import DetectionParams
 
         assert self.video_for_jobs is not None
         params = DetectionParams(end=2 + self.rng.randrange(3), imgsz=160, device="cpu")
@@ -271,7 +271,7 @@ def mode_mixed(args: argparse.Namespace) -> int:
 
 
 def mode_job(args: argparse.Namespace) -> int:
-    from videolab.inference.params import DetectionParams
+    from videolab.domain.params import DetectionParams
 
     with VideoLab.open(args.db) as app:
         user = app.auth.login(args.user, PASSWORD).user

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from videolab.domain.params import DetectionParams
 from videolab.inference.carbon import CarbonSettings
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import DetectionOutcome, run_detection
 from videolab.inference.synthetic import SyntheticVideo, generate_video
 

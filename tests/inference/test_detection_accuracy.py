@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 import pytest
 
+from videolab.domain.params import DetectionParams
 from videolab.inference.detections import Detection
 from videolab.inference.models import ResolvedModel, resolve_model
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import DetectionOutcome, run_detection
 from videolab.inference.synthetic import SyntheticVideo, generate_video
 

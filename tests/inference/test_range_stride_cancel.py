@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from videolab.domain.errors import InvalidInput
+from videolab.domain.params import DetectionParams
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import DetectionProgress, run_detection
 from videolab.inference.synthetic import SyntheticVideo, generate_video
 

@@ -14,7 +14,7 @@ import pytest
 from tests.jobs.conftest import JobWorld
 from videolab.domain.enums import JobStatus, LedgerReason
 from videolab.domain.errors import Conflict, InsufficientCredits, InvalidInput, Unavailable
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.inference.pipeline import QUEUE_FRAMES
 
 

@@ -8,7 +8,7 @@ import threading
 
 from tests.jobs.conftest import JobWorld
 from videolab.domain.enums import JobStatus
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.services.job_launcher import ChildProgress, run_in_child_process
 from videolab.services.job_settlement import INTERRUPTED
 

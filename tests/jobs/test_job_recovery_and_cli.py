@@ -15,7 +15,7 @@ import pytest
 from tests.jobs.conftest import PASSWORD, JobWorld
 from videolab.db.models import CreditEntry
 from videolab.domain.enums import JobStatus, LedgerReason
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.inference.synthetic import generate_video
 from videolab.repositories.ledger import LedgerRepository
 from videolab.services.app import VideoLab

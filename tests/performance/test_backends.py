@@ -16,12 +16,12 @@ from sqlalchemy import select
 from tests.performance.box_matching import read_frames, unmatched
 from videolab.db.models import Result
 from videolab.domain.enums import JobStatus
+from videolab.domain.params import DetectionParams
 from videolab.inference import export_cache
 from videolab.inference.backends import input_shape, plan_backend
 from videolab.inference.detector import Detector, PredictOptions
 from videolab.inference.export_cache import MANIFEST, ExportCache, cache_key
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 
 

@@ -275,7 +275,7 @@ import sys
 from pathlib import Path
 from videolab.inference.devices import cuda_driver_present
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 from videolab.inference.carbon import CarbonSettings
 video, cache, out = sys.argv[1:4]

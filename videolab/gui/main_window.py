@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import JobDTO, UserDTO, VideoDTO
+from videolab.domain.params import DetectionParams
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
 from videolab.gui.controllers.uploads import UploadController
@@ -45,7 +46,6 @@ from videolab.gui.widgets.run_dialog import RunDialog
 from videolab.gui.widgets.status import AccountBadge
 from videolab.gui.widgets.videos_panel import VideosPanel
 from videolab.gui.workers import Executor
-from videolab.inference.params import DetectionParams
 
 SPLITTERS = (
     "main-splitter",

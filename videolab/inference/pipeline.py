@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from videolab.domain.params import DetectionParams
 from videolab.inference.annotate import draw_detections, encode_jpeg
 from videolab.inference.backends import Calibration
 from videolab.inference.carbon import CarbonMeter, CarbonReport, CarbonSettings
 from videolab.inference.detections import Detection
 from videolab.inference.devices import stage_threads
 from videolab.inference.models import ResolvedModel
-from videolab.inference.params import DetectionParams
 from videolab.inference.probe import probe_video, read_fps
 from videolab.inference.video_io import open_capture
 

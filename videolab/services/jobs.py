@@ -26,8 +26,8 @@ from videolab.domain.errors import (
     NotFound,
     VideoLabError,
 )
-from videolab.domain.money import format_tokens, inference_cost
-from videolab.inference.params import DetectionParams
+from videolab.domain.money import format_tokens
+from videolab.domain.params import DetectionParams
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
 from videolab.services.base import ServiceContext, acting_user, owned_dataset
@@ -90,14 +90,14 @@ class JobService:
     ) -> tuple[int, int]:
         params.validate()
         video = self.videos.get(actor, video_id)
-        frames = len(params.frame_indices(video.frame_count))
+        frames = params.planned_frames(video.frame_count)
         if frames == 0:
             raise InvalidInput(
                 f"The frame range {params.start}..{params.end if params.end is not None else 'end'}"
                 f" with stride {params.stride} selects no frame of this {video.frame_count}-frame"
                 " video."
             )
-        return frames, inference_cost(frames)
+        return frames, params.estimated_cost(video.frame_count)
 
     # -- use cases ---------------------------------------------------------------------------
     def estimate(self, actor: UserDTO, video_id: uuid.UUID, params: DetectionParams) -> JobEstimate:

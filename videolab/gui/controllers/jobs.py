@@ -15,11 +15,11 @@ from PySide6.QtCore import QObject, Signal
 
 from videolab.domain.dto import JobDTO, UserDTO
 from videolab.domain.errors import ConsentRequired
+from videolab.domain.params import DetectionParams
 from videolab.gui.context import GuiContext
 from videolab.gui.models.jobs import LiveProgress
 from videolab.gui.widgets import dialogs
 from videolab.gui.workers import Worker
-from videolab.inference.params import DetectionParams
 from videolab.services.app import VideoLab
 from videolab.services.job_launcher import run_in_child_process
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from videolab.domain.dto import VideoDTO
 from videolab.domain.errors import VideoLabError
-from videolab.domain.money import format_tokens, inference_cost
+from videolab.domain.money import format_tokens
+from videolab.domain.params import BACKENDS, DetectionParams
 from videolab.gui.widgets import look
-from videolab.inference.params import BACKENDS, DetectionParams
 
 OFFICIAL_MODELS = ("yolo11n.pt", "yolo11s.pt", "yolo11m.pt", "yolov8n.pt", "yolov8s.pt")
 DEMO_CLASSES_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.json"
@@ -238,8 +238,8 @@ class RunDialog(QDialog):
         except VideoLabError as exc:
             self._problem(exc.message)
             return
-        frames = len(params.frame_indices(self.video.frame_count))
-        cost = inference_cost(frames)
+        frames = params.planned_frames(self.video.frame_count)
+        cost = params.estimated_cost(self.video.frame_count)
         self.frames_value.setText(f"{frames:,}")
         self.cost_value.setText(format_tokens(cost))
         self.after_value.setText(format_tokens(self.balance_milli - cost))

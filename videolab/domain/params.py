@@ -1,4 +1,8 @@
-"""Parameters of a detection job: what the user chose, validated, and stored as JSON."""
+"""Parameters of a detection job: what the user chose, validated, and stored as JSON.
+
+They live in the domain because three layers need the same rules: the run dialog previews the
+cost, the service holds it, and the pipeline processes exactly those frames.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from videolab.domain.errors import InvalidInput
+from videolab.domain.money import inference_cost
 
 BACKENDS = ("auto", "torch", "onnx", "openvino", "openvino-int8")
 _DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+|mps)$")
@@ -29,6 +34,13 @@ class DetectionParams:
     stride: int = 1
     device: str = "auto"
     backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        # "CPU" and "cpu" are the same device; spaces around a typed value mean nothing.
+        for name in ("device", "backend"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, value.strip().lower())
 
     def validate(self) -> DetectionParams:
         """Raise InvalidInput naming the first bad parameter; return self when all are fine."""
@@ -71,6 +83,14 @@ class DetectionParams:
         """The video frame indices this job processes, for a video of `frame_count` frames."""
         stop = frame_count if self.end is None else min(self.end, frame_count)
         return range(self.start, stop, self.stride)
+
+    def planned_frames(self, frame_count: int) -> int:
+        """How many frames the job processes: what it holds credits for."""
+        return len(self.frame_indices(frame_count))
+
+    def estimated_cost(self, frame_count: int) -> int:
+        """The hold, in milli-tokens: the one estimate the run dialog and the service share."""
+        return inference_cost(self.planned_frames(frame_count))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (classes as a list) that `from_json` turns back into equal params."""
