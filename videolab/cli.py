@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from videolab import cli_format as fmt
-from videolab.domain.dto import UserDTO
+from videolab.domain.dto import JobDTO, UserDTO
+from videolab.domain.enums import JobStatus
 from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
 from videolab.domain.money import parse_tokens
 from videolab.domain.params import BACKENDS
@@ -117,7 +118,11 @@ def cmd_datasets(app: VideoLab, args: argparse.Namespace) -> int:
         ds = app.datasets.delete(user, app.datasets.resolve(user, args.dataset).id)
     else:  # restore
         ds = app.datasets.restore(user, app.datasets.resolve(user, args.dataset, deleted=True).id)
-    fmt.emit(fmt.dataset_json(ds), as_json=args.json, text=f"{sub}: {ds.name} ({ds.id})")
+    text = f"{sub}: {ds.name} ({ds.id})"
+    if ds.jobs_stopped:
+        text += (f"\nStopped {ds.jobs_stopped} job(s) still running on it; each paid only for the"
+                 " frames it had processed (see 'jobs list').")
+    fmt.emit(fmt.dataset_json(ds), as_json=args.json, text=text)
     return 0
 
 
@@ -137,8 +142,10 @@ def cmd_videos(app: VideoLab, args: argparse.Namespace) -> int:
         fmt.emit({"path": str(out)}, as_json=args.json, text=f"Wrote {out}")
         return 0
     if sub == "delete":
-        app.videos.delete(user, _uuid(args.video, "video"))
-        fmt.emit({"deleted": args.video}, as_json=args.json, text="Deleted.")
+        stopped = app.videos.delete(user, _uuid(args.video, "video"))
+        lines = ["Deleted."] + [f"Stopped job {j.id}: {j.money_text()}." for j in stopped]
+        fmt.emit({"deleted": args.video, "jobs_stopped": [fmt.job_json(j) for j in stopped]},
+                 as_json=args.json, text="\n".join(lines))
         return 0
     ds = app.datasets.resolve(user, args.dataset)
     results: list[dict[str, Any]] = []
@@ -202,39 +209,54 @@ def cmd_jobs(app: VideoLab, args: argparse.Namespace) -> int:
     sub = args.jobs_cmd
     if sub == "list":
         jobs = app.jobs.list(user)
-        rows = [[str(j.id), j.status.value, j.video_name, f"{j.frames_processed}/{j.frames_total}",
-                 fmt.tokens(j.charged_milli)] for j in jobs]
+        rows = [[str(j.id), j.status.value,
+                 j.video_name + (" (deleted)" if j.video_deleted else ""),
+                 f"{j.frames_processed}/{j.frames_total}",
+                 fmt.tokens(j.cost_milli if j.charged_milli is None else j.charged_milli)
+                 + (" held" if j.charged_milli is None else "")] for j in jobs]
         fmt.emit([fmt.job_json(j) for j in jobs], as_json=args.json,
-                 text=fmt.table(rows, ["ID", "STATUS", "VIDEO", "FRAMES", "COST"]))
+                 text=fmt.table(rows, ["ID", "STATUS", "VIDEO", "FRAMES", "TOKENS"]))
         return 0
+    interrupted = False
     if sub == "show":
         job = app.jobs.get(user, _uuid(args.job, "job"))
     elif sub == "cancel":
         job = app.jobs.cancel(user, _uuid(args.job, "job"))
     else:
-        job = run_job_foreground(app, user, args)
-    data = fmt.job_json(job)
-    text = "\n".join(f"{k}: {v}" for k, v in data.items() if k != "params")
-    fmt.emit(data, as_json=args.json, text=text)
-    return 0 if job.status.value in ("COMPLETED", "ABORTED", "PENDING", "RUNNING") else 1
+        job, interrupted = run_job_foreground(app, user, args)
+    fmt.emit(fmt.job_json(job), as_json=args.json, text=fmt.job_text(job))
+    if sub != "run":
+        return 0 if job.status is not JobStatus.FAILED else 1
+    # `jobs run` succeeds only when the job completed: a script must not mistake a job that
+    # was cancelled (Ctrl-C: 130, as shells report SIGINT) or stopped for a finished one.
+    if job.status is JobStatus.COMPLETED:
+        return 0
+    if job.error and not args.json:
+        print(f"error: {one_line(job.error)}", file=sys.stderr)
+    return 130 if interrupted else 1
 
 
-def run_job_foreground(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> Any:
+def run_job_foreground(
+    app: VideoLab, user: UserDTO, args: argparse.Namespace
+) -> tuple[JobDTO, bool]:
+    """Create and run a job; returns it settled and whether Ctrl-C stopped it."""
     job = app.jobs.create(user, _uuid(args.video, "video"), _params(args),
                           allow_untrusted_model=args.trust_model)
     cancel = threading.Event()
+    interrupted = threading.Event()  # Ctrl-C, as opposed to a cancel from elsewhere
 
     def on_sigint(_sig: int, _frame: object) -> None:
         # Ctrl-C ends the job ABORTED (pay only processed frames); a second one kills us.
         if cancel.is_set():
             raise KeyboardInterrupt
+        interrupted.set()
         cancel.set()
         print("\ncancelling...", file=sys.stderr)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     bar = ProgressBar(enabled=not args.json)
     try:
-        return app.jobs.run(user, job.id, progress=bar, cancel=cancel)
+        return app.jobs.run(user, job.id, progress=bar, cancel=cancel), interrupted.is_set()
     finally:
         bar.close()
         signal.signal(signal.SIGINT, previous)

@@ -40,7 +40,8 @@ def user_json(user: UserDTO) -> dict[str, Any]:
 def dataset_json(ds: DatasetDTO) -> dict[str, Any]:
     return {"id": str(ds.id), "name": ds.name, "tags": list(ds.tags),
             "video_count": ds.video_count, "created_at": ds.created_at.isoformat(),
-            "deleted_at": ds.deleted_at.isoformat() if ds.deleted_at else None}
+            "deleted_at": ds.deleted_at.isoformat() if ds.deleted_at else None,
+            "jobs_stopped": ds.jobs_stopped}
 
 
 def video_json(v: VideoDTO) -> dict[str, Any]:
@@ -64,17 +65,43 @@ def ledger_json(e: LedgerEntryDTO) -> dict[str, Any]:
 
 
 def job_json(j: JobDTO) -> dict[str, Any]:
-    return {"id": str(j.id), "status": j.status.value, "video_id": str(j.video_id),
+    return {"id": str(j.id), "status": j.status.value,
+            "video_id": str(j.video_id) if j.video_id else None,
             "video_name": j.video_name, "dataset_id": str(j.dataset_id),
             "frames_total": j.frames_total, "frames_processed": j.frames_processed,
-            "cost": tokens_to_float(j.charged_milli), "held": tokens_to_float(j.cost_milli),
+            # Money in plain terms: what was held at acceptance, and once the job is settled
+            # what it was charged and what went back (both null while it is live).
+            "held": tokens_to_float(j.cost_milli),
+            "charged": None if j.charged_milli is None else tokens_to_float(j.charged_milli),
+            "refunded": None if j.refunded_milli is None else tokens_to_float(j.refunded_milli),
+            "video_deleted": j.video_deleted, "dataset_in_trash": j.dataset_in_trash,
             "carbon_footprint": j.carbon_grams, "backend": j.backend, "device": j.device,
             "model": j.params.get("model"), "model_sha256": j.model_sha256, "error": j.error,
-            "params": {k: v for k, v in j.params.items() if k != "model_path"},
+            "params": j.params,
             "created_at": j.created_at.isoformat(),
             "started_at": j.started_at.isoformat() if j.started_at else None,
             "finished_at": j.finished_at.isoformat() if j.finished_at else None,
             "has_result": j.has_result}
+
+
+def job_text(j: JobDTO) -> str:
+    """A job for people: what it is, where it stands, and its money in plain words."""
+    video = j.video_name + (" (deleted)" if j.video_deleted else "")
+    lines = [
+        f"Job {j.id}",
+        f"  video     {video}" + ("  [dataset in the trash]" if j.dataset_in_trash else ""),
+        f"  model     {j.params.get('model', '?')}",
+        f"  status    {j.status.value}",
+        f"  frames    {j.frames_processed}/{j.frames_total} processed",
+        f"  credits   {j.money_text()}",
+    ]
+    if j.backend or j.device:
+        lines.append(f"  engine    {j.backend or '?'} on {j.device or '?'}")
+    if j.carbon_grams is not None:
+        lines.append(f"  carbon    {j.carbon_grams:.3f} g CO2e")
+    if j.error:
+        lines.append(f"  reason    {j.error}")
+    return "\n".join(lines)
 
 
 def emit(data: Any, *, as_json: bool, text: str | None = None) -> None:

@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.jobs.conftest import PASSWORD, JobWorld
 from videolab.db.models import CreditEntry
 from videolab.domain.enums import JobStatus, LedgerReason
@@ -41,9 +39,10 @@ def test_cli_runs_a_job_and_exports_its_result(world: JobWorld, tmp_path: Path) 
               "2")
     assert run.returncode == 0, run.stderr
     job = json.loads(run.stdout)
-    assert {"id", "status", "frames_processed", "cost", "carbon_footprint", "backend"} <= set(job)
+    assert {"id", "status", "frames_processed", "held", "charged", "refunded", "carbon_footprint",
+            "backend"} <= set(job)
     assert job["status"] == "COMPLETED" and job["frames_processed"] == 6
-    assert job["cost"] == pytest.approx(0.012)
+    assert (job["held"], job["charged"], job["refunded"]) == (0.012, 0.012, 0.0)
     assert job["carbon_footprint"] > 0
     listed = json.loads(cli(world, "--json", "jobs", "list").stdout)
     assert [j["id"] for j in listed] == [job["id"]]

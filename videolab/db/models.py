@@ -165,13 +165,23 @@ class InferenceJob(Timestamped, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    video_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("videos.id", ondelete="CASCADE"), index=True
+    # A job outlives its video: it is the record of what was held, charged and refunded, and
+    # the ledger rows that name it must never lose it. Deleting the video settles a live job
+    # first (services/videos.py) and then only clears this link.
+    video_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("videos.id", ondelete="SET NULL"), index=True, nullable=True
     )
+    #: The video's name when the job was accepted, shown after the video is deleted.
+    video_name: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[JobStatus] = mapped_column(
         _enum(JobStatus, "job_status"), default=JobStatus.PENDING
     )
+    #: What the user chose (model name, thresholds, frames): shown and exported as it is.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The weights file the job was accepted with, and whether the user consented to loading
+    #: it although it is a pickle from outside the app's folders. Not user-facing parameters.
+    model_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    allow_untrusted_model: Mapped[bool] = mapped_column(Boolean, default=False)
     frames_total: Mapped[int] = mapped_column(Integer, default=0)
     frames_processed: Mapped[int] = mapped_column(Integer, default=0)
     #: Credits held when the job was accepted (milli-tokens).
@@ -193,7 +203,7 @@ class InferenceJob(Timestamped, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    video: Mapped[Video] = relationship()
+    video: Mapped[Video | None] = relationship()
     result: Mapped[Result | None] = relationship(back_populates="job", passive_deletes=True)
 
 
@@ -240,8 +250,10 @@ class CreditEntry(Base):
     video_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("videos.id", ondelete="SET NULL"), nullable=True
     )
+    # No ON DELETE action: deleting a job that has ledger rows fails, so a hold or refund can
+    # never lose the job it belongs to (deleting the whole account removes both at once).
     job_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("inference_jobs.id", ondelete="SET NULL"), nullable=True
+        Uuid, ForeignKey("inference_jobs.id"), nullable=True, index=True
     )
     #: Makes every charge and refund happen at most once, even when retried after a crash.
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from videolab.domain.enums import JobStatus, LedgerReason, Role
+from videolab.domain.money import format_tokens
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class DatasetDTO:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    #: Set by moving to the trash: how many live jobs that stopped (and settled).
+    jobs_stopped: int = 0
 
     @property
     def is_deleted(self) -> bool:
@@ -100,14 +103,17 @@ class JobDTO:
     id: uuid.UUID
     user_id: uuid.UUID
     dataset_id: uuid.UUID
-    video_id: uuid.UUID
+    #: None once the video is deleted: the job, its result and its money stay.
+    video_id: uuid.UUID | None
     video_name: str
     status: JobStatus
     params: dict[str, Any]
     frames_total: int
     frames_processed: int
+    #: Credits held when the job was accepted (milli-tokens).
     cost_milli: int
-    charged_milli: int
+    #: What the job finally cost; None until it is settled (final).
+    charged_milli: int | None
     carbon_grams: float | None
     backend: str | None
     device: str | None
@@ -117,3 +123,30 @@ class JobDTO:
     started_at: datetime | None
     finished_at: datetime | None
     has_result: bool = False
+    dataset_in_trash: bool = False
+
+    @property
+    def held_milli(self) -> int:
+        return self.cost_milli
+
+    @property
+    def refunded_milli(self) -> int | None:
+        """What went back to the balance at settlement; None until settled."""
+        return None if self.charged_milli is None else self.cost_milli - self.charged_milli
+
+    @property
+    def video_deleted(self) -> bool:
+        return self.video_id is None
+
+    def money_text(self) -> str:
+        """What the job holds, or what it was charged and what came back, in plain words."""
+        held = format_tokens(self.cost_milli)
+        if self.charged_milli is None:
+            return f"{held} tokens held"
+        refunded = self.cost_milli - self.charged_milli
+        if refunded == 0:
+            return f"{format_tokens(self.charged_milli)} tokens charged"
+        return (
+            f"{format_tokens(self.charged_milli)} tokens charged, {format_tokens(refunded)} "
+            f"refunded (of {held} held)"
+        )

@@ -14,7 +14,8 @@ from videolab.domain.errors import InvalidInput
 from videolab.domain.money import inference_cost
 
 BACKENDS = ("auto", "torch", "onnx", "openvino", "openvino-int8")
-_DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+|mps)$")
+# No "mps": VideoLab runs nothing on Apple's Metal backend, so it is refused up front.
+_DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 # Beyond this Ultralytics spends minutes per frame on a CPU; the model never saw such sizes.
 MAX_IMGSZ = 4096
 

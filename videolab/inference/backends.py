@@ -32,6 +32,7 @@ from typing import Any
 from videolab.domain.errors import Unavailable
 from videolab.inference.devices import resolve_device
 from videolab.inference.models import ResolvedModel
+from videolab.inference.runnable import backend_refusal
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +122,9 @@ def plan_backend(
     """
     requested = (requested or "auto").lower()
     if model.format != "pt":  # an .onnx file or OpenVINO folder the user chose
-        if requested not in ("auto", model.format):
-            raise Unavailable(
-                f"{model.name} is an {model.format} model; it runs on the {model.format} backend, "
-                f"not {requested}."
-            )
+        refusal = backend_refusal(model, requested)
+        if refusal is not None:
+            raise Unavailable(refusal)
         return BackendPlan(model.format, "cpu", model.path, imgsz, False, 1)
 
     dev = resolve_device(device)

@@ -8,24 +8,24 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from videolab.db.models import Dataset, InferenceJob, Result, Video
+from videolab.db.models import Dataset, InferenceJob, Result
 from videolab.domain.dto import JobDTO
 from videolab.domain.enums import JobStatus
 
 
-def to_dto(job: InferenceJob, video_name: str, has_result: bool) -> JobDTO:
+def to_dto(job: InferenceJob, has_result: bool, dataset_in_trash: bool) -> JobDTO:
     return JobDTO(
         id=job.id,
         user_id=job.user_id,
         dataset_id=job.dataset_id,
         video_id=job.video_id,
-        video_name=video_name,
+        video_name=job.video_name,
         status=JobStatus(job.status),
         params=dict(job.params or {}),
         frames_total=job.frames_total,
         frames_processed=job.frames_processed,
         cost_milli=job.cost,
-        charged_milli=job.charged if job.charged is not None else job.cost,
+        charged_milli=job.charged,
         carbon_grams=job.carbon_footprint,
         backend=job.backend,
         device=job.device,
@@ -35,6 +35,7 @@ def to_dto(job: InferenceJob, video_name: str, has_result: bool) -> JobDTO:
         started_at=job.started_at,
         finished_at=job.finished_at,
         has_result=has_result,
+        dataset_in_trash=dataset_in_trash,
     )
 
 
@@ -46,9 +47,9 @@ class JobRepository:
         return self.s.get(InferenceJob, job_id)
 
     def dto(self, job: InferenceJob) -> JobDTO:
-        name = self.s.scalar(select(Video.name).where(Video.id == job.video_id)) or "?"
         has_result = self.s.scalar(select(Result.id).where(Result.job_id == job.id)) is not None
-        return to_dto(job, name, has_result)
+        trashed = self.s.scalar(select(Dataset.deleted_at).where(Dataset.id == job.dataset_id))
+        return to_dto(job, has_result, trashed is not None)
 
     def list_for_user(
         self,
@@ -57,26 +58,33 @@ class JobRepository:
         dataset_id: uuid.UUID | None = None,
         video_id: uuid.UUID | None = None,
     ) -> list[JobDTO]:
+        # Every job of the user's, also those of deleted videos and of datasets in the trash:
+        # a job is a record of money held and spent, and its owner can always see and cancel it.
         query = (
-            select(InferenceJob, Video.name, Result.id)
-            .join(Video, Video.id == InferenceJob.video_id)
+            select(InferenceJob, Result.id, Dataset.deleted_at)
             .join(Dataset, Dataset.id == InferenceJob.dataset_id)
             .outerjoin(Result, Result.job_id == InferenceJob.id)
-            .where(InferenceJob.user_id == user_id, Dataset.deleted_at.is_(None))
+            .where(InferenceJob.user_id == user_id)
             .order_by(InferenceJob.created_at.desc())
         )
         if dataset_id is not None:
             query = query.where(InferenceJob.dataset_id == dataset_id)
         if video_id is not None:
             query = query.where(InferenceJob.video_id == video_id)
-        return [to_dto(j, n, r is not None) for j, n, r in self.s.execute(query).all()]
+        return [to_dto(j, r is not None, d is not None) for j, r, d in self.s.execute(query).all()]
 
-    def unfinished(self) -> Sequence[InferenceJob]:
-        return self.s.scalars(
-            select(InferenceJob).where(
-                InferenceJob.status.in_([JobStatus.PENDING, JobStatus.RUNNING])
-            )
-        ).all()
+    def unfinished(
+        self, *, video_id: uuid.UUID | None = None, dataset_id: uuid.UUID | None = None
+    ) -> Sequence[InferenceJob]:
+        """PENDING and RUNNING jobs, all of them or those of one video or dataset."""
+        query = select(InferenceJob).where(
+            InferenceJob.status.in_([JobStatus.PENDING, JobStatus.RUNNING])
+        )
+        if video_id is not None:
+            query = query.where(InferenceJob.video_id == video_id)
+        if dataset_id is not None:
+            query = query.where(InferenceJob.dataset_id == dataset_id)
+        return self.s.scalars(query).all()
 
     def result(self, job_id: uuid.UUID) -> Result | None:
         return self.s.scalar(select(Result).where(Result.job_id == job_id))

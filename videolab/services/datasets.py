@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -12,8 +13,10 @@ from videolab.db.types import utcnow
 from videolab.domain.dto import DatasetDTO, UserDTO
 from videolab.domain.errors import Conflict, InvalidInput, NotFound
 from videolab.repositories.datasets import DatasetRepository, to_dto
+from videolab.repositories.jobs import JobRepository
 from videolab.repositories.tags import TagRepository
 from videolab.services.base import ServiceContext, acting_user, owned_dataset
+from videolab.services.job_settlement import stop_live_jobs
 from videolab.services.names import clean_name
 
 MAX_DATASET_NAME = 200
@@ -106,11 +109,20 @@ class DatasetService:
             return to_dto(dataset, DatasetRepository(s).video_count(dataset.id))
 
     def delete(self, actor: UserDTO, dataset_id: uuid.UUID) -> DatasetDTO:
-        """Move to the trash: hidden with its videos and jobs, nothing destroyed."""
+        """Move to the trash: its videos are hidden, nothing is destroyed. A job still PENDING
+        or RUNNING on it is stopped and settled in the same transaction (ABORTED: pay for the
+        frames processed, the rest back): a dataset in the trash runs nothing. The jobs stay
+        listed, with their results; ``jobs_stopped`` says how many were stopped."""
         with self.ctx.db.write() as s:
             dataset = owned_dataset(s, actor, dataset_id)
             dataset.deleted_at = utcnow()
-            return to_dto(dataset, DatasetRepository(s).video_count(dataset.id))
+            stopped = stop_live_jobs(
+                s,
+                JobRepository(s).unfinished(dataset_id=dataset.id),
+                f"cancelled: dataset '{dataset.name}' was moved to the trash",
+            )
+            dto = to_dto(dataset, DatasetRepository(s).video_count(dataset.id))
+            return replace(dto, jobs_stopped=len(stopped))
 
     def restore(self, actor: UserDTO, dataset_id: uuid.UUID) -> DatasetDTO:
         with self.ctx.db.write() as s:

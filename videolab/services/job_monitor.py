@@ -60,12 +60,15 @@ class JobMonitor:
                 log.debug("job monitor tick failed", exc_info=True)
 
     def _cancel_requested(self) -> bool:
+        """A cancel was asked for, or the job was settled under us (its video deleted, its
+        dataset trashed) or is gone: either way this process must stop working on it."""
         with self._db.read() as s:
-            return bool(
-                s.scalar(
-                    select(InferenceJob.cancel_requested).where(InferenceJob.id == self._job_id)
+            row = s.execute(
+                select(InferenceJob.cancel_requested, InferenceJob.status).where(
+                    InferenceJob.id == self._job_id
                 )
-            )
+            ).first()
+        return row is None or bool(row.cancel_requested) or JobStatus(row.status).is_final
 
     def _write_progress(self) -> None:
         done = self._done

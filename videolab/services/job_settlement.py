@@ -8,6 +8,8 @@ retry, a second recovery or a crash in between can never refund twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from videolab.db.models import InferenceJob
@@ -57,3 +59,22 @@ def settle(
     job.cancel_requested = False
     session.flush()
     return True
+
+
+def stop_live_jobs(
+    session: Session, jobs: Sequence[InferenceJob], reason: str
+) -> list[InferenceJob]:
+    """End PENDING and RUNNING ``jobs`` ABORTED, in the caller's transaction, because what they
+    work on is going away (a deleted video, a dataset moved to the trash).
+
+    A PENDING job is fully refunded; a RUNNING one pays for the frames its process last
+    reported (its monitor writes them about once a second) and gets the rest back. The process
+    running it sees the job final within a quarter of a second (``JobMonitor``), stops, and
+    stores nothing, since a job already final is never settled again.
+    """
+    stopped = []
+    for job in jobs:
+        processed = job.frames_processed if job.status == JobStatus.RUNNING else 0
+        if settle(session, job, JobStatus.ABORTED, processed=processed, error=reason):
+            stopped.append(job)
+    return stopped

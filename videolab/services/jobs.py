@@ -28,6 +28,7 @@ from videolab.domain.errors import (
 )
 from videolab.domain.money import format_tokens
 from videolab.domain.params import DetectionParams
+from videolab.inference.runnable import check_runnable
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
 from videolab.services.base import ServiceContext, acting_user, owned_dataset
@@ -75,7 +76,8 @@ class JobService:
         job = JobRepository(session).get(job_id)
         if job is None or job.user_id != actor.id:
             raise NotFound("No such job.")
-        owned_dataset(session, actor, job.dataset_id)
+        # Also in the trash: a job's owner can always see it, cancel it and read its result.
+        owned_dataset(session, actor, job.dataset_id, allow_deleted=True)
         return job
 
     def resolve_model(self, spec: str, *, allow_untrusted: bool = False) -> ResolvedModel:
@@ -117,9 +119,7 @@ class JobService:
         """Accept a job: validate, hold its cost, record it PENDING. Refused = nothing stored."""
         frames, cost = self._plan(actor, video_id, params)
         model = self.resolve_model(params.model, allow_untrusted=allow_untrusted_model)
-        stored_params: dict[str, Any] = params.to_json()
-        stored_params["model_path"] = str(model.path)
-        stored_params["allow_untrusted_model"] = bool(allow_untrusted_model)
+        check_runnable(params, model)
         with self.ctx.db.write() as s:
             user = acting_user(s, actor)
             if cost > user.tokens:
@@ -134,8 +134,11 @@ class JobService:
                 dataset_id=video.dataset_id,
                 user_id=actor.id,
                 video_id=video.id,
+                video_name=video.name,
                 status=JobStatus.PENDING,
-                params=stored_params,
+                params=params.to_json(),
+                model_path=str(model.path),
+                allow_untrusted_model=bool(allow_untrusted_model),
                 frames_total=frames,
                 cost=cost,
                 model_sha256=model.sha256,
@@ -175,10 +178,11 @@ class JobService:
             job.started_at = utcnow()
             job.owner = current_owner()
             job.heartbeat_at = utcnow()
-            stored = dict(job.params)
-            allow_untrusted = bool(stored.pop("allow_untrusted_model", False))
-            model_path = stored.pop("model_path", None)
-            params = DetectionParams.from_json(stored)
+            if job.video_id is None:
+                raise Conflict("The video of this job was deleted.")
+            allow_untrusted = job.allow_untrusted_model
+            model_path = job.model_path
+            params = DetectionParams.from_json(job.params)
             video_id = job.video_id
             model_sha256 = job.model_sha256
         monitor = JobMonitor(self.ctx.db, job_id, cancel).start()

@@ -17,14 +17,16 @@ from sqlalchemy.orm import Session
 
 from videolab.db.chunks import iter_chunks, write_chunks
 from videolab.db.models import Video, VideoChunk
-from videolab.domain.dto import UploadEstimate, UserDTO, VideoDTO
+from videolab.domain.dto import JobDTO, UploadEstimate, UserDTO, VideoDTO
 from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import Cancelled, Conflict, InsufficientCredits, InvalidInput, NotFound
 from videolab.domain.money import format_tokens, upload_cost
 from videolab.inference.probe import VideoInfo, make_thumbnail, probe_video
+from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
 from videolab.repositories.videos import VideoRepository, to_dto
 from videolab.services.base import ServiceContext, acting_user, owned_dataset
+from videolab.services.job_settlement import stop_live_jobs
 from videolab.services.names import clean_name
 
 log = logging.getLogger(__name__)
@@ -275,11 +277,18 @@ class VideoService:
                 raise
         return target
 
-    def delete(self, actor: UserDTO, video_id: uuid.UUID) -> None:
-        """Remove a video with its content, jobs and results; its ledger rows stay."""
+    def delete(self, actor: UserDTO, video_id: uuid.UUID) -> tuple[JobDTO, ...]:
+        """Remove a video and its content. Its jobs, their results and every ledger row stay;
+        a job still PENDING or RUNNING on it is stopped and settled in the same transaction
+        (ABORTED: pay for the frames processed, the rest back). Returns those jobs."""
         with self.ctx.db.write() as s:
             video = self._owned(s, actor, video_id)
+            jobs = JobRepository(s)
+            reason = f"cancelled: video '{video.name}' was deleted"
+            stopped = stop_live_jobs(s, jobs.unfinished(video_id=video.id), reason)
             s.delete(video)
+            s.flush()
+            return tuple(jobs.dto(job) for job in stopped)
 
 
 def _safe_thumbnail(path: Path) -> bytes | None:

@@ -30,7 +30,7 @@ def job_seconds(job: JobDTO) -> float | None:
 
 
 def cost_text(job: JobDTO) -> str:
-    if job.status is JobStatus.COMPLETED or job.status.is_final:
+    if job.charged_milli is not None:
         return format_tokens(job.charged_milli)
     return f"{format_tokens(job.cost_milli)} held"
 
@@ -58,12 +58,9 @@ class JobTableModel(DtoTableModel[JobDTO]):
             Column(
                 "Cost",
                 cost_text,
-                sort=lambda j: j.charged_milli or j.cost_milli,
+                sort=lambda j: j.charged_milli if j.charged_milli is not None else j.cost_milli,
                 align=RIGHT,
-                tooltip=lambda j: (
-                    f"estimated {format_tokens(j.cost_milli)}, "
-                    f"charged {format_tokens(j.charged_milli)} tokens"
-                ),
+                tooltip=lambda j: j.money_text(),
             ),
             Column(
                 "Carbon",

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from videolab.domain.dto import JobDTO
 from videolab.domain.enums import JobStatus
-from videolab.domain.money import format_tokens
 from videolab.gui import format as fmt
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
@@ -94,9 +93,7 @@ class LivePreview(QWidget):
                 )
                 if x
             ),
-            "Cost": f"{format_tokens(job.charged_milli)} tokens"
-            if job.status.is_final
-            else f"{format_tokens(job.cost_milli)} tokens held",
+            "Cost": job.money_text(),
             "Started": fmt.date_time(job.started_at) or "waiting",
         }
         for name, text in facts.items():

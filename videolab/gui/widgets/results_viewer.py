@@ -54,10 +54,12 @@ def load_result(
     """The result JSON and a local copy of the video (worker code)."""
     job = app.jobs.get(user, job_id)
     result = app.jobs.result(user, job_id)
-    try:
-        video = app.videos.local_copy(user, job.video_id)
-    except Exception:  # the frames can still come from the stored ZIP
-        video = None
+    video = None
+    if job.video_id is not None:  # None once the video is deleted
+        try:
+            video = app.videos.local_copy(user, job.video_id)
+        except Exception:  # the frames can still come from the stored ZIP
+            video = None
     return result, video
 
 

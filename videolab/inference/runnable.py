@@ -1,0 +1,46 @@
+"""Refuse, before a job holds any credit, the parameter combinations that could only fail.
+
+Each check here used to surface only once the job ran (after its hold was posted), as a FAILED
+job and a refund; the user was told late and the ledger filled with noise.
+"""
+
+from __future__ import annotations
+
+from videolab.domain.errors import InvalidInput
+from videolab.domain.params import DetectionParams
+from videolab.inference.devices import resolve_device
+from videolab.inference.models import ResolvedModel
+
+#: Backends that run only on the CPU.
+_CPU_BACKENDS = ("onnx", "openvino", "openvino-int8")
+
+
+def backend_refusal(model: ResolvedModel, requested: str) -> str | None:
+    """Why ``requested`` cannot run ``model``, or None when it can.
+
+    An exported model (.onnx file, OpenVINO folder) runs only on its own runtime; a .pt runs on
+    every backend (VideoLab exports it as needed).
+    """
+    requested = (requested or "auto").lower()
+    if model.format == "pt" or requested in ("auto", model.format):
+        return None
+    return (
+        f"{model.name} is an {model.format} model: it runs on the {model.format} backend "
+        f"(or auto), not {requested}."
+    )
+
+
+def check_runnable(params: DetectionParams, model: ResolvedModel) -> None:
+    """Raise a domain error a person can act on when this job could not run here."""
+    refusal = backend_refusal(model, params.backend)
+    if refusal is not None:
+        raise InvalidInput(refusal)
+    if params.device.startswith("cuda") and (
+        params.backend in _CPU_BACKENDS or model.format != "pt"
+    ):
+        raise InvalidInput(
+            f"The {params.backend if params.backend != 'auto' else model.format} backend runs on "
+            "the CPU; choose device auto or cpu, or a .pt model with backend torch or auto "
+            "for the GPU."
+        )
+    resolve_device(params.device)  # Unavailable when the GPU asked for is not there
