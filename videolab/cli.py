@@ -308,7 +308,7 @@ def cmd_users(app: VideoLab, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(app: VideoLab, args: argparse.Namespace) -> int:
-    report = app.backup(Path(args.path))
+    report = app.backup(signed_in(app, args), Path(args.path))
     fmt.emit({"path": str(report.path), "size_bytes": report.size_bytes}, as_json=args.json,
              text=f"Backed up the database to {report.path} ({report.size_bytes} bytes)")
     return 0
@@ -419,7 +419,13 @@ def build_parser() -> argparse.ArgumentParser:
     ur.add_argument("role", choices=["user", "admin"])
     us.set_defaults(handler=cmd_users)
 
-    bk = sub.add_parser("backup", help="consistent copy of the database, safe while the app runs")
+    bk = sub.add_parser(
+        "backup",
+        help="consistent copy of the database, safe while the app runs (administrators)",
+        description="Copy the database, consistent even while jobs and uploads write. The copy "
+        "holds every account's videos, results and password hashes, so only an administrator "
+        "may make one; it is written readable by your OS account only (0600).",
+    )
     bk.add_argument("path", help="the copy's file (or a folder for a dated file)")
     bk.set_defaults(handler=cmd_backup)
     return p

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
+from videolab.file_modes import private_dir
+
 APP_NAME = "VideoLab"
 
 
@@ -44,8 +46,10 @@ class AppPaths:
         return self.config_dir / "ultralytics"
 
     def ensure(self) -> AppPaths:
+        """Create the folders, private to this OS account (0700), tightening older installs':
+        they hold the database, decoded video copies, job scratch files and the export cache."""
         for folder in (self.data_dir, self.cache_dir, self.config_dir, self.models_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
         return self
 
 
@@ -70,7 +74,8 @@ def database_url(db: str | os.PathLike[str] | None = None, paths: AppPaths | Non
     if "://" in value:
         return value
     path = Path(value).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_dir(path.parent)  # a folder of the user's own choosing is left as it is
     return f"sqlite:///{path}"
 
 

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QFileDialog
 from videolab.gui.main_window import MainWindow
 
 
-def test_backup_menu_action_writes_a_consistent_copy(qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                     monkeypatch) -> None:
+def test_backup_menu_action_writes_a_consistent_copy(qtbot, admin_window: MainWindow,  # type: ignore[no-untyped-def]
+                                                     tmp_path: Path, monkeypatch) -> None:
+    window = admin_window
     target = tmp_path / "copy.db"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
@@ -24,3 +25,9 @@ def test_backup_menu_action_writes_a_consistent_copy(qtbot, window: MainWindow, 
     with sqlite3.connect(target) as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert conn.execute("select count(*) from users").fetchone()[0] == 3
+
+
+def test_only_administrators_see_the_backup_action(window: MainWindow) -> None:
+    """A backup holds every account's data; the service refuses anyone else too."""
+    assert not window.session.user.is_admin
+    assert not window.backup_action.isVisible()

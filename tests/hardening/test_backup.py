@@ -13,6 +13,7 @@ import pytest
 
 from tests.hardening.conftest import Lab
 from tests.hardening.harness import (
+    ADMIN,
     ALICE,
     PASSWORD,
     audit,
@@ -58,13 +59,13 @@ def test_backup_while_an_upload_is_writing(lab: Lab, small_clip: Path, tmp_path:
             continue
         n += 1
         before = phase["stored"]
-        report = lab.app.backup(tmp_path / "copies" / f"during-{n}.db")
+        report = lab.app.backup(lab.admin, tmp_path / "copies" / f"during-{n}.db")
         inside = worker.is_alive() and phase["stored"] > before and not uploaded
         copies.append((report.path, inside))
         time.sleep(0.05)
     worker.join(timeout=120)
     assert errors == [] and len(uploaded) == 1
-    copies.append((lab.app.backup(tmp_path / "copies" / "after.db").path, False))
+    copies.append((lab.app.backup(lab.admin, tmp_path / "copies" / "after.db").path, False))
 
     assert any(inside for _, inside in copies), "no backup was taken mid-upload"
     for copy, inside in copies:
@@ -95,29 +96,34 @@ def test_backup_refuses_to_overwrite_the_live_database(lab: Lab, tmp_path: Path)
     for target in (lab.db, Path(f"{lab.db}-wal"), link, hard,
                    lab.db.parent / "." / lab.db.name):
         with pytest.raises(InvalidInput, match="live database"):
-            lab.app.backup(target)
+            lab.app.backup(lab.admin, target)
     assert lab.db.stat().st_size == size
     audit(lab.db).check()
     assert lab.app.credits.balance(lab.alice) >= 0
 
     # A folder gets a dated file; an older backup file is replaced whole.
-    report = lab.app.backup(tmp_path)
+    report = lab.app.backup(lab.admin, tmp_path)
     assert report.path.parent == tmp_path and report.path.name.startswith("videolab-backup-")
     old = tmp_path / "old.db"
     old.write_bytes(b"an old backup")
-    assert lab.app.backup(old).size_bytes == old.stat().st_size > 1000
+    assert lab.app.backup(lab.admin, old).size_bytes == old.stat().st_size > 1000
     audit(old).check()
     assert not list(tmp_path.glob(".videolab-backup-*"))
 
 
 def test_cli_backup(lab: Lab, tmp_path: Path) -> None:
     out = tmp_path / "cli-copy.db"
-    done = run_cli(lab.home, lab.db, "--json", "backup", str(out))
+    # A backup holds every account's data and password hashes: administrators only.
+    for user in (ALICE, ""):
+        denied = run_cli(lab.home, lab.db, "--json", "backup", str(out), user=user)
+        assert denied.returncode == 3 and not out.exists(), denied.stderr
+        assert denied.stderr.strip().count("\n") == 0
+    done = run_cli(lab.home, lab.db, "--json", "backup", str(out), user=ADMIN)
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     assert Path(info["path"]) == out and info["size_bytes"] == out.stat().st_size
     audit(out).check()
-    refused = run_cli(lab.home, lab.db, "backup", str(lab.db))
+    refused = run_cli(lab.home, lab.db, "backup", str(lab.db), user=ADMIN)
     assert refused.returncode == 1
     assert refused.stderr.strip().count("\n") == 0 and "live database" in refused.stderr
 
@@ -134,10 +140,10 @@ def test_backup_while_a_job_is_writing(lab: Lab, tmp_path: Path) -> None:
     worker.start()
     copies = []
     while worker.is_alive() and len(copies) < 20:
-        copies.append(lab.app.backup(tmp_path / f"job-{len(copies)}.db").path)
+        copies.append(lab.app.backup(lab.admin, tmp_path / f"job-{len(copies)}.db").path)
         time.sleep(0.1)
     worker.join(timeout=240)
-    copies.append(lab.app.backup(tmp_path / "job-after.db").path)
+    copies.append(lab.app.backup(lab.admin, tmp_path / "job-after.db").path)
     for copy in copies:
         audit(copy, allow_unfinished_jobs=True).check()
     final = audit(copies[-1])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from videolab.db.unicode_text import register_sqlite_functions
 from videolab.domain.errors import Unavailable
+from videolab.file_modes import private_database_file
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             # The pool must neither run dry (a plain read would queue behind the writers,
             # which WAL exists to avoid) nor time out before the lock's own wait would.
             kwargs.update(pool_size=5, max_overflow=64, pool_timeout=BUSY_TIMEOUT_MS / 1000)
+            if not parsed.database.startswith("file:"):
+                # Videos, results and password hashes: 0600, never the umask's 0644.
+                private_database_file(Path(parsed.database).expanduser())
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)

@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
             "Ctrl+U",
             "Upload video files into the selected dataset",
         )
-        self._action(
+        self.backup_action = self._action(
             file,
             "&Back up database…",
             self.back_up_database,
@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.ctx.notify(f"Backing up the database to {path}…")
         self.executor.read(
             self.ctx.app.backup,
+            self.ctx.user,  # administrators only: the service checks
             path,
             on_result=lambda report: self.ctx.notify(f"Backup saved: {path}", "success"),
             on_error=lambda exc: self.errors.handle(exc, "The backup failed"),
@@ -217,6 +218,7 @@ class MainWindow(QMainWindow):
         self.badge.set_user(user)
         self.setWindowTitle(f"VideoLab — {user.email}")
         self.tabs.setTabVisible(self.admin_index, user.is_admin)
+        self.backup_action.setVisible(user.is_admin)
         if user.is_admin and not self.admin.users.rowCount():
             self.admin.reload()
 

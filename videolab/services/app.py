@@ -10,8 +10,9 @@ from sqlalchemy.engine import make_url
 
 from videolab.db.engine import Database, sqlite_library_version
 from videolab.db.migrate import is_up_to_date, upgrade_to_head
+from videolab.domain.dto import UserDTO
 from videolab.services.auth import AuthService
-from videolab.services.backup import BackupReport, backup_database
+from videolab.services.backup import BackupReport, backup_as
 from videolab.services.base import ServiceContext
 from videolab.services.credits import CreditService
 from videolab.services.datasets import DatasetService
@@ -75,8 +76,9 @@ class VideoLab:
     def load_demo(self) -> SeedReport:
         return load_demo(self.ctx)
 
-    def backup(self, path: Path) -> BackupReport:
-        return backup_database(self.db, Path(path))
+    def backup(self, actor: UserDTO, path: Path) -> BackupReport:
+        """A consistent copy of the database; administrators only."""
+        return backup_as(self.ctx, actor, Path(path))
 
     def close(self) -> None:
         self.db.dispose()

@@ -6,6 +6,12 @@ writing at that moment is either wholly in the copy or not at all, and WAL lets 
 carry on meanwhile. The copy is written beside the target under a temporary name, checked,
 made a self-contained single file (no ``-wal``), flushed to disk and only then renamed over
 the target, so a failed backup never leaves a half-written file where a good one was.
+
+Who may back up: administrators, signed in. A backup holds every account's videos, results
+and password hashes, which in VideoLab only an administrator may see; several people may use
+the app under one OS account (a lab computer), so owning the file is not enough. The OS
+guards the rest: the database is 0600, so another OS account cannot read it at all, and the
+copy is 0600 as well.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from videolab.db.engine import Database
+from videolab.domain.dto import UserDTO
 from videolab.domain.errors import InvalidInput, Unavailable
+from videolab.file_modes import PRIVATE_FILE
+from videolab.services.base import ServiceContext, require_admin
 
 #: Files SQLite keeps beside a database; overwriting any of them damages the live database.
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
@@ -58,8 +67,17 @@ def _refuse_live(live: Path, target: Path) -> None:
             )
 
 
+def backup_as(ctx: ServiceContext, actor: UserDTO, target: Path) -> BackupReport:
+    """An administrator's backup of the database (see the module's docstring)."""
+    with ctx.db.read() as s:
+        require_admin(s, actor)
+    return backup_database(ctx.db, target)
+
+
 def backup_database(db: Database, target: Path) -> BackupReport:
-    """Copy the live database to ``target`` (a file, or a folder to put a dated file in)."""
+    """Copy the live database to ``target`` (a file, or a folder to put a dated file in).
+
+    No permission check: front ends call :func:`backup_as`."""
     started = time.monotonic()
     if not db.is_sqlite:
         raise Unavailable(
@@ -81,6 +99,7 @@ def backup_database(db: Database, target: Path) -> BackupReport:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        os.chmod(tmp, PRIVATE_FILE)  # mkstemp's mode already; SQLite gives its journal the same
         _copy(db, tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from videolab.db.chunks import iter_chunks
 from videolab.db.models import Result, ResultChunk
 from videolab.domain.errors import InvalidInput, NotFound
+from videolab.file_modes import new_shared_file
 from videolab.repositories.jobs import JobRepository
 from videolab.services.base import ServiceContext
 
@@ -27,13 +28,19 @@ CSV_HEADER = ("frame", "time_s", "class_id", "class_name", "confidence", "x1", "
 
 
 @contextlib.contextmanager
-def atomic_output(out: Path) -> Iterator[Path]:
-    """A temporary path beside ``out`` that replaces it only if the writer succeeds."""
+def atomic_output(out: Path, *, private: bool = False) -> Iterator[Path]:
+    """A temporary path beside ``out`` that replaces it only if the writer succeeds.
+
+    An export gets the umask's mode; a ``private`` file (the cache's copy) gets 0600."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".videolab-", dir=out.parent)
+    if private:
+        fd, name = tempfile.mkstemp(prefix=".videolab-", dir=out.parent)
+        tmp = Path(name)
+    else:
+        fd, tmp = new_shared_file(out.parent, ".videolab-")
     os.close(fd)
     try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -63,7 +70,7 @@ class ResultStore:
             if target.is_file() and target.stat().st_size == result.zip_size:
                 return target
             digest = hashlib.sha256()
-            with atomic_output(target) as tmp, open(tmp, "wb") as sink:
+            with atomic_output(target, private=True) as tmp, open(tmp, "wb") as sink:
                 for chunk in iter_chunks(session, ResultChunk, result.id):
                     digest.update(chunk)
                     sink.write(chunk)

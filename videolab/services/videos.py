@@ -21,6 +21,7 @@ from videolab.domain.dto import JobDTO, UploadEstimate, UserDTO, VideoDTO
 from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import Cancelled, Conflict, InsufficientCredits, InvalidInput, NotFound
 from videolab.domain.money import format_tokens, upload_cost
+from videolab.file_modes import new_shared_file
 from videolab.inference.probe import VideoInfo, make_thumbnail, probe_video
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
@@ -232,7 +233,7 @@ class VideoService:
         with self.ctx.db.read() as s:
             video = self._owned(s, actor, video_id)
             out.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".videolab-", dir=out.parent)
+            fd, tmp = new_shared_file(out.parent, ".videolab-")  # an export: the umask's mode
             try:
                 with os.fdopen(fd, "wb") as sink:
                     for chunk in iter_chunks(s, VideoChunk, video.id):
