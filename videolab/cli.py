@@ -26,6 +26,7 @@ from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabE
 from videolab.domain.money import parse_tokens
 from videolab.domain.params import BACKENDS
 from videolab.services.app import VideoLab
+from videolab.services.seed import DEMO_EMAILS, DEMO_PASSWORD
 
 Handler = Callable[[VideoLab, argparse.Namespace], int]
 
@@ -70,12 +71,17 @@ def new_password() -> str:
 # -- commands --------------------------------------------------------------------------------
 def cmd_init(app: VideoLab, args: argparse.Namespace) -> int:
     data: dict[str, Any] = {"database": app.database_label, "schema": "current"}
+    text = f"Database ready at {app.database_label}"
     if args.demo:
-        report = app.load_demo()
+        report = app.load_demo()  # refused on a database that has other accounts
         data["demo"] = fmt.plain(report)
-    fmt.emit(data, as_json=args.json,
-             text=f"Database ready at {app.database_label}"
-             + (" with demo data" if args.demo else ""))
+        if report.users:
+            text += (f" with demo data. The demo accounts ({', '.join(DEMO_EMAILS)}) share the "
+                     f"public password '{DEMO_PASSWORD}': for trying VideoLab, not for real "
+                     "data.")
+        else:
+            text += "; it already holds the demo data (nothing changed)."
+    fmt.emit(data, as_json=args.json, text=text)
     return 0
 
 
@@ -326,7 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     init = sub.add_parser("init", help="create or upgrade the database")
-    init.add_argument("--demo", action="store_true", help="load the demo data (idempotent)")
+    init.add_argument(
+        "--demo", action="store_true",
+        help="load the demo data (3 accounts with the public password "
+             f"'{DEMO_PASSWORD}', tags, datasets, a video) into a new, empty database; "
+             "refused on a database that has other accounts, and a no-op on a demo database",
+    )
     init.set_defaults(handler=cmd_init)
 
     sub.add_parser("whoami", help="the signed-in account").set_defaults(handler=cmd_whoami)

@@ -77,3 +77,27 @@ def test_window_layout_is_remembered(qtbot, app, demo) -> None:  # type: ignore[
         assert abs(second.findChild(QSplitter, "main-splitter").sizes()[0] - 420) <= 2
     finally:
         second.close()
+
+
+def test_demo_never_goes_into_another_database(tmp_home) -> None:  # type: ignore[no-untyped-def]
+    """``--demo`` opens its own file; with ``--db`` it used to be silently ignored."""
+    import pytest
+
+    with pytest.raises(SystemExit):
+        parse_args(["--demo", "--db", "team.db"])
+
+
+def test_demo_database_with_other_accounts_opens_without_demo_accounts(tmp_home) -> None:  # type: ignore[no-untyped-def]
+    from videolab.gui.app import open_database
+    from videolab.repositories.users import UserRepository
+    from videolab.services.app import VideoLab
+
+    with VideoLab.open(str(demo_db_path())) as lab:
+        lab.auth.create_first_admin("boss@lab.example", "a long secret")
+    lab = open_database(None, demo=True)
+    try:
+        with lab.db.read() as s:
+            assert UserRepository(s).by_email("admin@example.com") is None
+            assert UserRepository(s).count() == 1
+    finally:
+        lab.close()

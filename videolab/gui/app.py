@@ -37,12 +37,20 @@ def demo_db_path() -> Path:
 
 
 def open_database(db: str | None, demo: bool) -> VideoLab:
-    """Open (and migrate) the database; with ``demo``, the demo database, seeded (worker code)."""
+    """Open (and migrate) the database; with ``demo``, the demo database (worker code).
+
+    The demo data goes into the demo database only while it is new and empty (see
+    ``services.seed``); never into the database of ``--db`` or the default one.
+    """
+    from videolab.domain.errors import Conflict
     from videolab.services.app import VideoLab
 
     lab = VideoLab.open(str(demo_db_path()) if demo else db)
     if demo:
-        lab.load_demo()
+        try:
+            lab.load_demo()
+        except Conflict as exc:  # someone replaced its accounts: open it as it is
+            log.warning("demo data not loaded: %s", exc)
     return lab
 
 
@@ -144,10 +152,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="open a demo database with sample accounts, datasets and a video",
+        help="open the demo database (its own file, never --db's): sample accounts with the "
+        "public password 'videolab-demo', datasets and a video, loaded while it is new",
     )
     parser.add_argument("--debug", action="store_true", help="log debug messages")
-    return parser.parse_args(list(argv))
+    args = parser.parse_args(list(argv))
+    if args.demo and args.db:
+        parser.error("--demo opens its own demo database; it cannot be combined with --db")
+    return args
 
 
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
