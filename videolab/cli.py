@@ -56,13 +56,13 @@ def signed_in(app: VideoLab, args: argparse.Namespace) -> UserDTO:
     return app.auth.login(email, password).user
 
 
-def new_password() -> str:
+def new_password(whose: str = "the new account's") -> str:
     password = os.environ.get("VIDEOLAB_NEW_PASSWORD")
     if password is not None:
         return password
     if not sys.stdin or not sys.stdin.isatty():
-        raise InvalidInput("Set VIDEOLAB_NEW_PASSWORD to the new account's password.")
-    first = getpass.getpass("New account's password: ")
+        raise InvalidInput(f"Set VIDEOLAB_NEW_PASSWORD to {whose} password.")
+    first = getpass.getpass(f"{whose[0].upper()}{whose[1:]} password: ")
     if getpass.getpass("Again: ") != first:
         raise InvalidInput("The two passwords differ.")
     return first
@@ -306,10 +306,42 @@ def cmd_users(app: VideoLab, args: argparse.Namespace) -> int:
         fmt.emit(fmt.user_json(changed), as_json=args.json,
                  text=f"{changed.email} is now {changed.role.value}")
         return 0
+    if args.users_cmd in ("disable", "enable", "delete", "reset-password"):
+        return _account_action(app, user, args)
     users = app.users.list(user)
-    fmt.emit([fmt.user_json(u) for u in users], as_json=args.json,
-             text=fmt.table([[u.email, u.role.value, fmt.tokens(u.tokens_milli)] for u in users],
-                            ["EMAIL", "ROLE", "TOKENS"]))
+    fmt.emit([{**fmt.user_json(u), "disabled": u.is_disabled} for u in users], as_json=args.json,
+             text=fmt.table([[u.email, u.role.value, fmt.tokens(u.tokens_milli),
+                              "disabled" if u.is_disabled else "active"] for u in users],
+                            ["EMAIL", "ROLE", "TOKENS", "STATUS"]))
+    return 0
+
+
+def _account_action(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> int:
+    """``users disable | enable | delete | reset-password EMAIL`` (administrators)."""
+    data: dict[str, Any]
+    if args.users_cmd == "disable":
+        report = app.users.disable(user, args.email)
+        data = {**fmt.user_json(report.user), "disabled": True,
+                "jobs_stopped": report.jobs_stopped}
+        text = (f"Disabled {report.user.email}: its sessions are ended"
+                + (f" and {report.jobs_stopped} job(s) stopped" if report.jobs_stopped else "")
+                + ".")
+    elif args.users_cmd == "enable":
+        enabled = app.users.enable(user, args.email)
+        data = {**fmt.user_json(enabled), "disabled": False}
+        text = f"Enabled {enabled.email}; it can sign in again."
+    elif args.users_cmd == "reset-password":
+        changed = app.users.reset_password(user, args.email, new_password(f"{args.email}'s new"))
+        data = fmt.user_json(changed)
+        text = f"New password set for {changed.email}; its saved sessions are ended."
+    else:
+        gone = app.users.delete(user, args.email, to_email=args.to)
+        data = {"deleted": gone.email, "to": gone.to_email, "datasets": gone.datasets,
+                "jobs": gone.jobs, "tokens": fmt.tokens_to_float(gone.tokens_milli)}
+        text = (f"Deleted {gone.email}: {gone.datasets} dataset(s), {gone.jobs} job(s) and "
+                f"{fmt.tokens(gone.tokens_milli)} tokens went to {gone.to_email}; its ledger "
+                "is kept.")
+    fmt.emit(data, as_json=args.json, text=text)
     return 0
 
 
@@ -428,6 +460,30 @@ def build_parser() -> argparse.ArgumentParser:
     ur = usub.add_parser("role")
     ur.add_argument("email")
     ur.add_argument("role", choices=["user", "admin"])
+    usub.add_parser(
+        "disable", help="stop an account: no sign-in, its sessions end, its jobs are cancelled",
+        description="Disable an account. Its remembered sessions end at once and an open one "
+        "at its next action; sign-in is refused until it is enabled again. Its pending jobs "
+        "are cancelled and refunded, running ones stop within a second and pay only for the "
+        "frames done. Its data and balance stay. You cannot disable yourself or the last "
+        "administrator.",
+    ).add_argument("email")
+    usub.add_parser("enable", help="let a disabled account sign in again").add_argument("email")
+    ud = usub.add_parser(
+        "delete", help="delete an account; its datasets, videos, jobs and tokens are handed over",
+        description="Delete an account for good. Nothing of its data is destroyed: its "
+        "datasets (trash included) with their videos, jobs and results, and its remaining "
+        "tokens, go to --to (default: you); a dataset whose name the receiver already uses "
+        "gets ' (from EMAIL)' added. Its ledger is kept as history and its email can be used "
+        "for a new account. Refused while it has jobs pending or running: disable it first. "
+        "You cannot delete yourself or the last administrator.",
+    )
+    ud.add_argument("email")
+    ud.add_argument("--to", metavar="EMAIL", help="the account that receives the data")
+    usub.add_parser(
+        "reset-password", help="set a new password for an account (from $VIDEOLAB_NEW_PASSWORD "
+        "or a prompt); its saved sessions end",
+    ).add_argument("email")
     us.set_defaults(handler=cmd_users)
 
     bk = sub.add_parser(

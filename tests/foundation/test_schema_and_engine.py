@@ -297,10 +297,12 @@ def test_wal_shrinks_back_after_a_big_upload(
         lab.close()
 
 
+@pytest.mark.parametrize("start", ["0001", "0002"])
 def test_upgrade_from_0001_with_data_keeps_every_row(
-    app: VideoLab, tmp_home: AppPaths, tmp_path: Path
+    app: VideoLab, tmp_home: AppPaths, tmp_path: Path, start: str
 ) -> None:
-    """0002 rebuilds ``users`` (dropping its old back-off columns): every row, and every row
+    """0002 rebuilds ``users`` (dropping its old back-off columns), 0003 rebuilds it again
+    (account states, the email unique among accounts not deleted): every row, and every row
     that points at a user, survives, and the demo accounts still sign in."""
     from alembic import command
 
@@ -323,11 +325,11 @@ def test_upgrade_from_0001_with_data_keeps_every_row(
     app.close()
     copy = tmp_path / "old.db"
     old = Database(f"sqlite:///{copy}")
-    command.upgrade(alembic_config(old), "0001")  # a fresh 0001 database ...
+    command.upgrade(alembic_config(old), start)  # a fresh database at ``start`` ...
     old.dispose()
     with connect(source) as src, connect(copy) as dst:
         dst.execute("PRAGMA foreign_keys=OFF")
-        for table in tables:  # ... given the demo data, as 0001 stored it
+        for table in tables:  # ... given the demo data, as that revision stored it
             cols = [r[1] for r in dst.execute(f"PRAGMA table_info({table})")]
             picked = {"failed_logins": "0", "locked_until": "NULL"}
             rows = src.execute(
@@ -350,6 +352,10 @@ def test_upgrade_from_0001_with_data_keeps_every_row(
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
             cols = {r[1] for r in conn.execute("PRAGMA table_info(users)")}
             assert "failed_logins" not in cols and "locked_until" not in cols
+            # 0003: every existing account is in use, neither disabled nor deleted.
+            assert conn.execute(
+                "SELECT count(*) FROM users WHERE disabled_at IS NULL AND deleted_at IS NULL"
+            ).fetchone()[0] == 3
         assert upgraded.auth.login("alice@example.com", DEMO_PASSWORD).user.tokens_milli > 0
     finally:
         upgraded.close()

@@ -67,15 +67,30 @@ class Timestamped:
 
 class User(Timestamped, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("tokens >= 0", name="tokens_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("tokens >= 0", name="tokens_not_negative"),
+        # A deleted account keeps its row (its ledger needs it) but not its email.
+        Index(
+            "uq_users_email_live",
+            "email",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     #: argon2id hash (PHC string), never a plaintext or reversible value.
     password: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.USER)
     #: Cached balance in milli-tokens; always equal to the sum of this user's ledger rows.
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Set while an administrator has disabled the account: no sign-in, no session.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Set once the account is deleted: its data went to another account, its row and ledger
+    #: stay as history, and it can never sign in again.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     datasets: Mapped[list[Dataset]] = relationship(back_populates="owner", passive_deletes=True)
 

@@ -18,10 +18,16 @@ class UserDTO:
     role: Role
     tokens_milli: int
     created_at: datetime
+    #: When an administrator disabled the account; None for an account in use.
+    disabled_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,4 @@ class LedgerReason(StrEnum):
     UPLOAD = "upload"  # 0.001 token per stored frame
     JOB_HOLD = "job_hold"  # estimated job cost held when the job is accepted
     JOB_REFUND = "job_refund"  # the unused part of a hold given back (aborted / failed job)
+    TRANSFER = "transfer"  # a deleted account's balance moved to the account taking its data

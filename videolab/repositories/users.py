@@ -1,4 +1,4 @@
-"""Queries on users and their remember-me tokens."""
+"""Queries on users, their remember-me tokens, and what an account hands over when deleted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from videolab.db.models import AuthToken, SignInThrottle, User
+from videolab.db.models import AuthToken, Dataset, InferenceJob, SignInThrottle, User
 from videolab.domain.dto import UserDTO
 from videolab.domain.enums import Role
 
@@ -21,6 +21,7 @@ def to_dto(user: User) -> UserDTO:
         role=Role(user.role),
         tokens_milli=user.tokens,
         created_at=user.created_at,
+        disabled_at=user.disabled_at,
     )
 
 
@@ -32,16 +33,45 @@ class UserRepository:
         return self.s.get(User, user_id)
 
     def by_email(self, email: str) -> User | None:
-        return self.s.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        """The account with this email; deleted accounts are no longer accounts."""
+        return self.s.scalar(
+            select(User).where(
+                func.lower(User.email) == email.strip().lower(), User.deleted_at.is_(None)
+            )
+        )
 
     def list(self) -> Sequence[User]:
-        return self.s.scalars(select(User).order_by(User.email)).all()
+        return self.s.scalars(
+            select(User).where(User.deleted_at.is_(None)).order_by(User.email)
+        ).all()
 
     def count(self) -> int:
+        """Every row, deleted accounts included: a database with history is not empty."""
         return int(self.s.scalar(select(func.count()).select_from(User)) or 0)
 
     def count_admins(self) -> int:
-        return int(self.s.scalar(select(func.count()).where(User.role == Role.ADMIN)) or 0)
+        """Administrators who can act: neither disabled nor deleted."""
+        return int(
+            self.s.scalar(
+                select(func.count()).where(
+                    User.role == Role.ADMIN, User.disabled_at.is_(None), User.deleted_at.is_(None)
+                )
+            )
+            or 0
+        )
+
+    def datasets_of(self, user_id: uuid.UUID) -> Sequence[Dataset]:
+        """Every dataset of the account, in the trash or not."""
+        return self.s.scalars(
+            select(Dataset).where(Dataset.user_id == user_id).order_by(Dataset.created_at)
+        ).all()
+
+    def move_jobs(self, from_id: uuid.UUID, to_id: uuid.UUID) -> int:
+        """Give every job of one account to another; the jobs' ledger rows stay put."""
+        moved = self.s.execute(
+            update(InferenceJob).where(InferenceJob.user_id == from_id).values(user_id=to_id)
+        )
+        return int(getattr(moved, "rowcount", 0) or 0)
 
     def add(self, email: str, password_hash: str, role: Role) -> User:
         user = User(email=email.strip().lower(), password=password_hash, role=role, tokens=0)

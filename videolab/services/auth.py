@@ -19,7 +19,7 @@ from videolab.repositories.users import (
     UserRepository,
     to_dto,
 )
-from videolab.services.base import ServiceContext, acting_user
+from videolab.services.base import ACCOUNT_DISABLED, ServiceContext, acting_user
 from videolab.services.passwords import (
     MAX_LENGTH,
     check_password_rules,
@@ -116,6 +116,8 @@ class AuthService:
             row = UserRepository(s).by_email(email)
             if row is None:
                 raise AuthenticationFailed(WRONG_CREDENTIALS)
+            if row.disabled_at is not None:  # told only to whoever knows the password
+                raise AuthenticationFailed(ACCOUNT_DISABLED)
             ThrottleRepository(s).clear(digest)
             if new_hash is not None and row.password == stored:
                 row.password = new_hash
@@ -137,8 +139,10 @@ class AuthService:
                 raise AuthenticationFailed("Your saved session has expired; please sign in.")
             row.last_used_at = now
             user = UserRepository(s).get(row.user_id)
-            if user is None:
+            if user is None or user.deleted_at is not None:
                 raise AuthenticationFailed("Your saved session has expired; please sign in.")
+            if user.disabled_at is not None:  # its tokens were revoked too; belt and braces
+                raise AuthenticationFailed(ACCOUNT_DISABLED)
             return to_dto(user)
 
     def revoke_token(self, token: str) -> None:

@@ -21,11 +21,20 @@ class ServiceContext:
     paths: AppPaths
 
 
+#: What a disabled account is told, at sign-in and at its open session's next action.
+ACCOUNT_DISABLED = "This account has been disabled; ask an administrator to enable it."
+
+
 def acting_user(session: Session, actor: UserDTO) -> User:
-    """The actor's current row: roles are read from the database, not trusted from the caller."""
+    """The actor's current row: roles are read from the database, not trusted from the caller.
+
+    Every service call passes through here (or ``owned_dataset``), so a session that is still
+    open when its account is disabled or deleted ends at its next action."""
     user = session.get(User, actor.id)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         raise AuthenticationFailed("Your account no longer exists; please sign in again.")
+    if user.disabled_at is not None:
+        raise AuthenticationFailed(ACCOUNT_DISABLED)
     return user
 
 
@@ -41,6 +50,7 @@ def owned_dataset(
 ) -> Dataset:
     """A dataset of the actor's. Another user's dataset reads as "not found", never as forbidden,
     so ids of other people's data reveal nothing."""
+    acting_user(session, actor)
     dataset = session.get(Dataset, dataset_id)
     if dataset is None or dataset.user_id != actor.id:
         raise NotFound("No such dataset.")
