@@ -61,3 +61,54 @@ def test_accounts_roles_recharge_and_ledger(qtbot, admin_window: MainWindow) -> 
     reasons = [panel.dialog.model.index(r, 2).data() for r in range(panel.dialog.model.rowCount())]
     assert reasons[0] == "Recharge"
     panel.dialog.close()
+
+
+def test_disable_enable_reset_password_and_delete_accounts(  # type: ignore[no-untyped-def]
+    qtbot, admin_window: MainWindow, confirm_yes
+) -> None:
+    """Issue 10 item 11: the Admin panel's Account menu, through the same services as the CLI."""
+    window = admin_window
+    panel = window.admin
+    app = window.session.app
+
+    def row(email: str):  # type: ignore[no-untyped-def]
+        return next(u for u in panel.users.rows() if u.email == email)
+
+    select_user(panel, "admin@example.com")  # one's own account: not from here
+    assert not panel.account_button.isEnabled()
+
+    select_user(panel, "bob@example.com")
+    assert panel.account_button.isEnabled() and panel.disable_action.isVisible()
+    panel.disable_user()
+    wait_idle(qtbot, window)
+    assert row("bob@example.com").is_disabled
+    assert "sessions are ended" in window.message_bar.text()
+    assert any("bob@example.com" in text for text in confirm_yes)
+    status = panel.users.index(panel.users.rows().index(row("bob@example.com")), 2).data()
+    assert status == "Disabled"
+
+    select_user(panel, "bob@example.com")
+    assert panel.enable_action.isVisible() and not panel.disable_action.isVisible()
+    panel.enable_user()
+    wait_idle(qtbot, window)
+    assert not row("bob@example.com").is_disabled
+
+    select_user(panel, "bob@example.com")
+    panel.reset_password()
+    dialog = panel.dialog
+    dialog.password.setText("bob's new password")
+    dialog.again.setText("bob's new password")
+    dialog.accept()
+    wait_idle(qtbot, window)
+    assert "New password set" in window.message_bar.text()
+    assert app.auth.login("bob@example.com", "bob's new password").user.email == "bob@example.com"
+
+    select_user(panel, "bob@example.com")
+    panel.delete_user()
+    dialog = panel.dialog
+    assert dialog.receiver_email() == "admin@example.com"  # the deleting admin by default
+    dialog.receiver.setCurrentText("alice@example.com")
+    dialog.accept()
+    wait_idle(qtbot, window)
+    assert "bob@example.com" not in {u.email for u in panel.users.rows()}
+    assert row("alice@example.com").tokens_milli == 150_000  # bob's 50 tokens came along

@@ -19,6 +19,7 @@ REASONS = {
     "upload": "Upload",
     "job_hold": "Job (held)",
     "job_refund": "Job refund",
+    "transfer": "Transfer",
 }
 
 
@@ -26,6 +27,7 @@ class UserTableModel(DtoTableModel[UserDTO]):
     columns = (
         Column("Email", lambda u: u.email),
         Column("Role", lambda u: u.role.value.capitalize(), align=CENTER),
+        Column("Status", lambda u: "Disabled" if u.is_disabled else "Active", align=CENTER),
         Column(
             "Balance",
             lambda u: format_tokens(u.tokens_milli),

@@ -1,4 +1,5 @@
-"""Administration: accounts (add, role, recharge, ledger) and the shared tag list."""
+"""Administration: accounts (add, role, recharge, ledger; disable, enable, reset password,
+delete) and the shared tag list."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from videolab.gui.context import GuiContext
 from videolab.gui.models.admin import TagTableModel, UserTableModel
 from videolab.gui.models.roles import DTO_ROLE
 from videolab.gui.widgets import dialogs, look
+from videolab.gui.widgets.account_dialogs import DeleteAccountDialog, ResetPasswordDialog
 from videolab.gui.widgets.videos_panel import table
 
 
@@ -51,9 +53,20 @@ class AdminPanel(QWidget):
         self.recharge_button.clicked.connect(self.recharge)
         self.ledger_button = QPushButton("Ledger…")
         self.ledger_button.clicked.connect(self.show_ledger)
+        self.account_button = QPushButton("Account ▾")
+        self.account_button.setToolTip("Disable, enable, reset the password of, or delete the "
+                                       "selected account")
+        account_menu = QMenu(self.account_button)
+        self.disable_action = account_menu.addAction("Disable", self.disable_user)
+        self.enable_action = account_menu.addAction("Enable", self.enable_user)
+        account_menu.addAction("Reset password…", self.reset_password)
+        account_menu.addSeparator()
+        account_menu.addAction("Delete…", self.delete_user)
+        self.account_button.setMenu(account_menu)
         uh = QHBoxLayout()
         uh.addWidget(users_title, 1)
-        for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button):
+        for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button,
+                  self.account_button):
             uh.addWidget(b)
         self.user_view = table(self.users, sort_column=0, order=Qt.SortOrder.AscendingOrder)
         self.user_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -118,9 +131,14 @@ class AdminPanel(QWidget):
         return dto if isinstance(dto, TagDTO) else None
 
     def _selection(self) -> None:
-        has_user = self.current_user() is not None
+        user = self.current_user()
+        has_user = user is not None
         for b in (self.role_button, self.recharge_button, self.ledger_button):
             b.setEnabled(has_user)
+        # One's own account is changed elsewhere (the service refuses it too).
+        self.account_button.setEnabled(user is not None and user.id != self.ctx.user.id)
+        self.disable_action.setVisible(user is None or not user.is_disabled)
+        self.enable_action.setVisible(user is not None and user.is_disabled)
         has_tag = self.current_tag() is not None
         self.rename_tag_button.setEnabled(has_tag)
         self.delete_tag_button.setEnabled(has_tag)
@@ -177,6 +195,60 @@ class AdminPanel(QWidget):
                 dialog.milli(),
                 dialog.note.text().strip(),
                 done=f"Added {format_tokens(dialog.milli())} tokens to {user.email}.",
+            )
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    def disable_user(self) -> None:
+        user = self.current_user()
+        if user is None or not dialogs.confirm(
+            self,
+            "Disable account",
+            f"Disable {user.email}? Its sessions end at once and it cannot sign in until "
+            "enabled again; its pending and running jobs are cancelled. Its data is kept.",
+            action="Disable",
+        ):
+            return
+        self._write(
+            self.ctx.app.users.disable,
+            user.email,
+            done=f"{user.email} is disabled; its sessions are ended and its jobs stopped.",
+        )
+
+    def enable_user(self) -> None:
+        user = self.current_user()
+        if user is not None:
+            self._write(
+                self.ctx.app.users.enable, user.email, done=f"{user.email} can sign in again."
+            )
+
+    def reset_password(self) -> None:
+        user = self.current_user()
+        if user is None:
+            return
+        dialog = ResetPasswordDialog(self, user)
+        dialog.accepted.connect(
+            lambda: self._write(
+                self.ctx.app.users.reset_password,
+                user.email,
+                dialog.value(),
+                done=f"New password set for {user.email}; its saved sessions are ended.",
+            )
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    def delete_user(self) -> None:
+        user = self.current_user()
+        if user is None:
+            return
+        dialog = DeleteAccountDialog(self, user, self.ctx.user, self.users.rows())
+        dialog.accepted.connect(
+            lambda: self._write(
+                partial(self.ctx.app.users.delete, to_email=dialog.receiver_email()),
+                user.email,
+                done=f"{user.email} deleted; its data went to {dialog.receiver_email()}.",
             )
         )
         dialog.open()

@@ -1,0 +1,88 @@
+"""The admin screen's account dialogs: reset a password, delete an account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from videolab.domain.dto import UserDTO
+from videolab.domain.money import format_tokens
+
+
+def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class ResetPasswordDialog(QDialog):
+    """A new password for someone else's account, typed twice."""
+
+    def __init__(self, parent: QWidget | None, user: UserDTO) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reset password")
+        self.setMinimumWidth(380)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        note = QLabel(f"{user.email}'s saved sessions end; tell them the new password.")
+        note.setWordWrap(True)
+        self.buttons = _buttons(self, "Set password")
+        form = QFormLayout(self)
+        form.addRow(note)
+        form.addRow("New password", self.password)
+        form.addRow("Again", self.again)
+        form.addRow(self.buttons)
+        self.password.textChanged.connect(self._validate)
+        self.again.textChanged.connect(self._validate)
+        self._validate()
+
+    def _validate(self) -> None:
+        ok = bool(self.password.text()) and self.password.text() == self.again.text()
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+    def value(self) -> str:
+        return self.password.text()
+
+
+class DeleteAccountDialog(QDialog):
+    """Delete an account, choosing who receives its data and tokens (the admin by default)."""
+
+    def __init__(
+        self, parent: QWidget | None, user: UserDTO, me: UserDTO, others: Sequence[UserDTO]
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Delete account")
+        self.setMinimumWidth(420)
+        text = QLabel(
+            f"Delete {user.email} for good? Nothing is destroyed: its datasets, videos, jobs, "
+            f"results and its {format_tokens(user.tokens_milli)} tokens go to the account "
+            "below, and its ledger is kept. It can no longer sign in."
+        )
+        text.setWordWrap(True)
+        self.receiver = QComboBox()
+        candidates = [me, *(u for u in others if u.id not in (me.id, user.id))]
+        for candidate in candidates:
+            if not candidate.is_disabled:
+                self.receiver.addItem(candidate.email)
+        form = QFormLayout(self)
+        form.addRow(text)
+        form.addRow("Give its data to", self.receiver)
+        form.addRow(_buttons(self, "Delete account"))
+
+    def receiver_email(self) -> str:
+        return self.receiver.currentText()
