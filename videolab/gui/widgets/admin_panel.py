@@ -43,30 +43,27 @@ class AdminPanel(QWidget):
         look.heading(users_title, 1.3)
         self.add_user_button = QPushButton("+ Add account…")
         self.add_user_button.clicked.connect(self.add_user)
-        self.role_button = QPushButton("Role ▾")
-        self.role_button.setToolTip("Make the selected account a user or an administrator")
+        # One menu for the role and the account's state keeps the header narrow.
+        self.role_button = QPushButton("Account ▾")
+        self.role_button.setToolTip("Change the selected account's role; disable, enable, reset "
+                                    "the password of, or delete it")
         role_menu = QMenu(self.role_button)
         for role in Role:
-            role_menu.addAction(role.value.capitalize(), partial(self.set_role, role))
+            role_menu.addAction(f"Make {role.value}", partial(self.set_role, role))
+        role_menu.addSeparator()
+        self.disable_action = role_menu.addAction("Disable", self.disable_user)
+        self.enable_action = role_menu.addAction("Enable", self.enable_user)
+        self.reset_action = role_menu.addAction("Reset password…", self.reset_password)
+        role_menu.addSeparator()
+        self.delete_action = role_menu.addAction("Delete…", self.delete_user)
         self.role_button.setMenu(role_menu)
         self.recharge_button = QPushButton("Recharge…")
         self.recharge_button.clicked.connect(self.recharge)
         self.ledger_button = QPushButton("Ledger…")
         self.ledger_button.clicked.connect(self.show_ledger)
-        self.account_button = QPushButton("Account ▾")
-        self.account_button.setToolTip("Disable, enable, reset the password of, or delete the "
-                                       "selected account")
-        account_menu = QMenu(self.account_button)
-        self.disable_action = account_menu.addAction("Disable", self.disable_user)
-        self.enable_action = account_menu.addAction("Enable", self.enable_user)
-        account_menu.addAction("Reset password…", self.reset_password)
-        account_menu.addSeparator()
-        account_menu.addAction("Delete…", self.delete_user)
-        self.account_button.setMenu(account_menu)
         uh = QHBoxLayout()
         uh.addWidget(users_title, 1)
-        for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button,
-                  self.account_button):
+        for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button):
             uh.addWidget(b)
         self.user_view = table(self.users, sort_column=0, order=Qt.SortOrder.AscendingOrder)
         self.user_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -135,8 +132,11 @@ class AdminPanel(QWidget):
         has_user = user is not None
         for b in (self.role_button, self.recharge_button, self.ledger_button):
             b.setEnabled(has_user)
-        # One's own account is changed elsewhere (the service refuses it too).
-        self.account_button.setEnabled(user is not None and user.id != self.ctx.user.id)
+        # Not for one's own account (the service refuses it too).
+        other = user is not None and user.id != self.ctx.user.id
+        for action in (self.disable_action, self.enable_action, self.reset_action,
+                       self.delete_action):
+            action.setEnabled(other)
         self.disable_action.setVisible(user is None or not user.is_disabled)
         self.enable_action.setVisible(user is not None and user.is_disabled)
         has_tag = self.current_tag() is not None
