@@ -463,10 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
     usub.add_parser(
         "disable", help="stop an account: no sign-in, its sessions end, its jobs are cancelled",
         description="Disable an account. Its remembered sessions end at once and an open one "
-        "at its next action; sign-in is refused until it is enabled again. Its pending jobs "
-        "are cancelled and refunded, running ones stop within a second and pay only for the "
-        "frames done. Its data and balance stay. You cannot disable yourself or the last "
-        "administrator.",
+        "at its next action; sign-in is refused until it is enabled again. Its pending and "
+        "running jobs end ABORTED at once (pending ones fully refunded, running ones paying "
+        "for the frames done). Its data and balance stay. You cannot disable yourself or the "
+        "last administrator.",
     ).add_argument("email")
     usub.add_parser("enable", help="let a disabled account sign in again").add_argument("email")
     ud = usub.add_parser(
@@ -475,8 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
         "datasets (trash included) with their videos, jobs and results, and its remaining "
         "tokens, go to --to (default: you); a dataset whose name the receiver already uses "
         "gets ' (from EMAIL)' added. Its ledger is kept as history and its email can be used "
-        "for a new account. Refused while it has jobs pending or running: disable it first. "
-        "You cannot delete yourself or the last administrator.",
+        "for a new account. Its pending and running jobs are stopped and settled first, as "
+        "on disable. You cannot delete yourself or the last administrator.",
     )
     ud.add_argument("email")
     ud.add_argument("--to", metavar="EMAIL", help="the account that receives the data")

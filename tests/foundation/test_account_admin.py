@@ -15,7 +15,7 @@ from videolab.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.services.app import VideoLab
 from videolab.services.auth import FREE_ATTEMPTS
 from videolab.services.base import ACCOUNT_DISABLED
@@ -80,10 +80,10 @@ def test_disabling_stops_the_accounts_jobs_and_settles_them_exactly(app: VideoLa
     video_id = demo_video_id(app, demo)
     pending = app.jobs.create(demo.alice, video_id, DetectionParams(end=10))
     running = app.jobs.create(demo.alice, video_id, DetectionParams(end=20))
-    with app.db.write() as s:  # as a job process would have marked it
+    with app.db.write() as s:  # as a job process would have marked it, 5 frames in
         s.execute(update(InferenceJob).where(InferenceJob.id == running.id)
-                  .values(status=JobStatus.RUNNING))
-    held = app.credits.balance(demo.alice)
+                  .values(status=JobStatus.RUNNING, frames_processed=5))
+    before_jobs = app.credits.balance(demo.alice) + pending.held_milli + running.held_milli
 
     report = app.users.disable(demo.admin, "alice@example.com")
 
@@ -92,10 +92,10 @@ def test_disabling_stops_the_accounts_jobs_and_settles_them_exactly(app: VideoLa
         p = s.get(InferenceJob, pending.id)
         r = s.get(InferenceJob, running.id)
         assert p is not None and r is not None
-        assert p.status == JobStatus.ABORTED and p.charged == 0  # refunded at once
-        assert r.status == JobStatus.RUNNING and r.cancel_requested  # stops within a second
+        assert (p.status, p.charged) == (JobStatus.ABORTED, 0)  # refunded at once
+        assert (r.status, r.charged) == (JobStatus.ABORTED, 10)  # 5 frames x 0.002 token
         alice = s.get(User, demo.alice.id)
-        assert alice is not None and alice.tokens == held + pending.cost_milli
+        assert alice is not None and alice.tokens == before_jobs - 10
     money_is_exact(app)
 
 
@@ -172,18 +172,21 @@ def test_deleting_hands_data_and_balance_over_and_keeps_the_ledger(
     assert again.tokens_milli == 0
 
 
-def test_deleting_goes_to_the_deleting_admin_by_default_and_waits_for_live_jobs(
+def test_deleting_goes_to_the_deleting_admin_by_default_and_settles_live_jobs_first(
     app: VideoLab, demo
 ) -> None:
     video_id = demo_video_id(app, demo)
     job = app.jobs.create(demo.alice, video_id, DetectionParams(end=10))
-    with pytest.raises(Conflict, match="disable the account first"):
-        app.users.delete(demo.admin, "alice@example.com")
-    assert app.jobs.get(demo.alice, job.id).status is JobStatus.PENDING  # nothing changed
+    before_job = app.credits.balance(demo.alice) + job.held_milli
+    admin_tokens = app.credits.balance(demo.admin)
 
-    app.users.disable(demo.admin, "alice@example.com")  # stops the job
     gone = app.users.delete(demo.admin, "alice@example.com")
+
     assert gone.to_email == "admin@example.com"
+    # The hold came back to alice before her balance moved: the admin got all of it.
+    assert gone.tokens_milli == before_job
+    assert app.credits.balance(demo.admin) == admin_tokens + before_job
+    assert app.jobs.get(demo.admin, job.id).status is JobStatus.ABORTED
     assert "Moving shapes" in {d.name for d in app.datasets.list(demo.admin)}
     money_is_exact(app)
 

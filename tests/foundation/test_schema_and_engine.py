@@ -297,11 +297,11 @@ def test_wal_shrinks_back_after_a_big_upload(
         lab.close()
 
 
-@pytest.mark.parametrize("start", ["0001", "0002"])
+@pytest.mark.parametrize("start", ["0001", "0002", "0003"])
 def test_upgrade_from_0001_with_data_keeps_every_row(
     app: VideoLab, tmp_home: AppPaths, tmp_path: Path, start: str
 ) -> None:
-    """0002 rebuilds ``users`` (dropping its old back-off columns), 0003 rebuilds it again
+    """0002 rebuilds ``users`` (dropping its old back-off columns), 0004 rebuilds it again
     (account states, the email unique among accounts not deleted): every row, and every row
     that points at a user, survives, and the demo accounts still sign in."""
     from alembic import command
@@ -352,7 +352,7 @@ def test_upgrade_from_0001_with_data_keeps_every_row(
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
             cols = {r[1] for r in conn.execute("PRAGMA table_info(users)")}
             assert "failed_logins" not in cols and "locked_until" not in cols
-            # 0003: every existing account is in use, neither disabled nor deleted.
+            # 0004: every existing account is in use, neither disabled nor deleted.
             assert conn.execute(
                 "SELECT count(*) FROM users WHERE disabled_at IS NULL AND deleted_at IS NULL"
             ).fetchone()[0] == 3

@@ -4,16 +4,18 @@ enable, delete, reset passwords.
 Decisions (issue 10 item 11):
 - **Disable** is reversible. The account's remember-me tokens are revoked, sign-in is refused
   with its own message, and any session still open fails at its next action (every service
-  call re-reads the actor: ``base.acting_user``). Its jobs stop: a PENDING job ends ABORTED and
-  fully refunded at once, a RUNNING one is asked to cancel and stops within a second paying
-  only for the frames it processed, exactly as the owner's own cancel would.
+  call re-reads the actor: ``base.acting_user``). Its live jobs end ABORTED in the same
+  transaction, as when their video is deleted (``job_settlement.stop_live_jobs``): a PENDING
+  job is fully refunded, a RUNNING one pays for the frames it reported and its process stops
+  within a second. A disabled account must not keep spending, and nobody could cancel its
+  jobs afterwards but an administrator.
 - **Delete** is final and destroys nothing. Datasets (trash included), with their videos,
   jobs and results, move to another account (the deleting administrator unless told
   otherwise), renamed "NAME (from EMAIL)" where the receiver has one of that name. The
   remaining balance moves too, as a pair of ``transfer`` ledger rows. The account's row stays
   as history with all its ledger rows, unable to sign in, and its email is free for a new
-  account. Refused while the account has a job PENDING or RUNNING (disable it first: that
-  stops them), because a job is settled to its owner.
+  account. Its live jobs are stopped and settled first, as on disable, so their refunds
+  land on it before its balance moves.
 - **Reset password**: the administrator sets a new one; the account's remembered sessions
   are revoked and its sign-in back-off cleared. Not for one's own account (that is "change
   password", which asks for the current one).
@@ -28,10 +30,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from videolab.db.models import User
+from videolab.db.models import InferenceJob, User
 from videolab.db.types import utcnow
 from videolab.domain.dto import UserDTO
-from videolab.domain.enums import JobStatus, LedgerReason, Role
+from videolab.domain.enums import LedgerReason, Role
 from videolab.domain.errors import Conflict, InvalidInput, NotFound
 from videolab.repositories.datasets import DatasetRepository
 from videolab.repositories.jobs import JobRepository
@@ -44,7 +46,7 @@ from videolab.repositories.users import (
 )
 from videolab.services.auth import email_digest, normalise_email
 from videolab.services.base import ServiceContext, require_admin
-from videolab.services.job_settlement import settle
+from videolab.services.job_settlement import stop_live_jobs
 from videolab.services.passwords import hash_password
 
 #: Stored instead of a deleted account's hash: not a PHC string, so nothing ever verifies.
@@ -56,7 +58,7 @@ _MAX_NAME = 200
 @dataclass(frozen=True)
 class DisableReport:
     user: UserDTO
-    #: PENDING jobs ended (refunded) and RUNNING jobs asked to stop.
+    #: Live jobs ended ABORTED and settled.
     jobs_stopped: int
 
 
@@ -136,7 +138,7 @@ class UserService:
             if target.disabled_at is None:
                 target.disabled_at = now
             TokenRepository(s).revoke_all(target.id, now)
-            stopped = _stop_jobs(s, target)
+            stopped = len(_stop_jobs(s, target, "the account was disabled"))
             s.flush()
             return DisableReport(to_dto(target), stopped)
 
@@ -176,12 +178,7 @@ class UserService:
                 raise InvalidInput("An account's data cannot go to the account being deleted.")
             if receiver.disabled_at is not None:
                 raise Conflict(f"{receiver.email} is disabled; its data would be out of reach.")
-            live = [j for j in JobRepository(s).unfinished() if j.user_id == target.id]
-            if live:
-                raise Conflict(
-                    f"{target.email} has {len(live)} job(s) pending or running; disable the "
-                    "account first (that stops them), then delete it."
-                )
+            _stop_jobs(s, target, "the account was deleted")  # settled to it, then moved
             datasets = _hand_over_datasets(s, users, target, receiver)
             jobs = users.move_jobs(target.id, receiver.id)
             balance = target.tokens
@@ -218,18 +215,10 @@ def _not_last_admin(users: UserRepository, target: User) -> None:
         raise Conflict("VideoLab needs at least one administrator.")
 
 
-def _stop_jobs(s: Session, target: User) -> int:
-    """Stop the account's jobs as its own cancel would (see the module's docstring)."""
-    stopped = 0
-    for job in JobRepository(s).unfinished():
-        if job.user_id != target.id:
-            continue
-        if job.status == JobStatus.PENDING:
-            settle(s, job, JobStatus.ABORTED, processed=0, error="the account was disabled")
-        else:
-            job.cancel_requested = True
-        stopped += 1
-    return stopped
+def _stop_jobs(s: Session, target: User, reason: str) -> list[InferenceJob]:
+    """End the account's live jobs ABORTED and settled (see the module's docstring)."""
+    live = [j for j in JobRepository(s).unfinished() if j.user_id == target.id]
+    return stop_live_jobs(s, live, reason)
 
 
 def _hand_over_datasets(s: Session, users: UserRepository, target: User, receiver: User) -> int:

@@ -206,7 +206,7 @@ class AdminPanel(QWidget):
             self,
             "Disable account",
             f"Disable {user.email}? Its sessions end at once and it cannot sign in until "
-            "enabled again; its pending and running jobs are cancelled. Its data is kept.",
+            "enabled again; its pending and running jobs are stopped. Its data is kept.",
             action="Disable",
         ):
             return

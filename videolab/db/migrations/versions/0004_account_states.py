@@ -6,8 +6,8 @@ outlive it, but it is no longer an account: its email may be given to a new one,
 unique constraint on ``email`` becomes a unique index over accounts not deleted, as dataset
 names are. Existing accounts are neither.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-29 15:20:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
