@@ -14,6 +14,8 @@ from videolab.domain.errors import InvalidInput
 from videolab.domain.money import inference_cost
 
 BACKENDS = ("auto", "torch", "onnx", "openvino", "openvino-int8")
+#: Multi-object trackers a job can run after detection (None: no tracking).
+TRACKERS = ("bytetrack", "botsort")
 # No "mps": VideoLab runs nothing on Apple's Metal backend, so it is refused up front.
 _DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 # Beyond this Ultralytics spends minutes per frame on a CPU; the model never saw such sizes.
@@ -35,6 +37,7 @@ class DetectionParams:
     stride: int = 1
     device: str = "auto"
     backend: str = "auto"
+    track: str | None = None  # one of TRACKERS; None: boxes per frame, no identities
 
     def __post_init__(self) -> None:
         # "CPU" and "cpu" are the same device; spaces around a typed value mean nothing.
@@ -77,6 +80,10 @@ class DetectionParams:
         if self.backend not in BACKENDS:
             raise InvalidInput(
                 f"Backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}."
+            )
+        if self.track is not None and self.track not in TRACKERS:
+            raise InvalidInput(
+                f"Tracker must be one of {', '.join(TRACKERS)} (or none), got {self.track!r}."
             )
         return self
 

@@ -38,6 +38,8 @@ def draw_detections(frame: np.ndarray, detections: Sequence[Detection]) -> np.nd
         colour = class_colour(det.class_id)
         cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness, cv2.LINE_AA)
         label = f"{det.class_name} {det.confidence:.2f}"
+        if det.track_id is not None:
+            label = f"#{det.track_id} {label}"
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
         ty = y1 - 4 if y1 - th - base - 4 >= 0 else y2 + th + 4
         cv2.rectangle(out, (x1, ty - th - base), (x1 + tw + 4, ty + base - 2), colour, -1)

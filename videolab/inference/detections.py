@@ -15,14 +15,21 @@ class Detection:
     class_name: str
     confidence: float
     box_xyxy: tuple[float, float, float, float]
+    # Set by a tracker: the object's identity (1, 2, ...); None when the tracker has not (yet)
+    # confirmed a track for this box.
+    track_id: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, *, tracked: bool = False) -> dict[str, Any]:
+        """JSON of the detection; a tracked job's detections all carry ``track_id`` (maybe null)."""
+        data: dict[str, Any] = {
             "class_id": self.class_id,
             "class_name": self.class_name,
             "confidence": round(self.confidence, 4),
             "box_xyxy": [round(v, 2) for v in self.box_xyxy],
         }
+        if tracked:
+            data["track_id"] = self.track_id
+        return data
 
 
 def to_detections(

@@ -30,6 +30,7 @@ from videolab.inference.detections import Detection
 from videolab.inference.devices import stage_threads
 from videolab.inference.models import ResolvedModel
 from videolab.inference.probe import probe_video, read_fps
+from videolab.inference.tracking import FrameTracker, summarize_tracks, unique_per_class
 from videolab.inference.video_io import open_capture
 
 RESULT_SCHEMA = "videolab.result/1"
@@ -54,12 +55,13 @@ class FrameResult:
     index: int
     time_s: float
     detections: tuple[Detection, ...]
+    tracked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "time_s": round(self.time_s, 4),
-            "detections": [d.to_json() for d in self.detections],
+            "detections": [d.to_json(tracked=self.tracked) for d in self.detections],
         }
 
 
@@ -168,6 +170,7 @@ def run_detection(
                 cancel=cancel,
             )
         detector.check_classes(params.classes)
+        tracker = FrameTracker(params.track, fps) if params.track is not None else None
     except BaseException:
         cap.release()
         meter_thread.join()
@@ -230,9 +233,13 @@ def run_detection(
                     if errors:
                         continue  # drain so the producer never blocks, write nothing more
                     index, frame, detections = item
+                    if tracker is not None:  # in video order: the writer takes frames in order
+                        detections = tracker.update(index, frame, detections)
                     jpeg = encode_jpeg(draw_detections(frame, detections))
                     archive.writestr(f"frame_{index:06d}.jpg", jpeg)
-                    result = FrameResult(index, index / fps, tuple(detections))
+                    result = FrameResult(
+                        index, index / fps, tuple(detections), tracker is not None
+                    )
                     frames_json.append(result.to_json())
                     per_class.update(d.class_name for d in detections)
                     state["done"] += 1
@@ -319,6 +326,11 @@ def run_detection(
         },
         "carbon": report.to_json() if report is not None else None,
     }
+    if tracker is not None:
+        tracks = summarize_tracks(frames_json)
+        result["tracks"] = tracks
+        result["summary"]["tracker"] = tracker.kind
+        result["summary"]["unique_per_class"] = unique_per_class(tracks)
     return DetectionOutcome(
         result,
         done,
