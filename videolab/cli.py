@@ -24,7 +24,7 @@ from videolab.domain.dto import JobDTO, UserDTO
 from videolab.domain.enums import JobStatus
 from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
 from videolab.domain.money import parse_tokens
-from videolab.domain.params import BACKENDS
+from videolab.domain.params import BACKENDS, TRACKERS
 from videolab.services.app import VideoLab
 from videolab.services.seed import DEMO_EMAILS, DEMO_PASSWORD
 
@@ -207,7 +207,8 @@ def _params(args: argparse.Namespace) -> Any:
                 from None
     return DetectionParams(model=args.model, conf=args.conf, iou=args.iou, imgsz=args.imgsz,
                            classes=classes, max_det=args.max_det, start=args.start, end=args.end,
-                           stride=args.stride, device=args.device, backend=args.backend)
+                           stride=args.stride, device=args.device, backend=args.backend,
+                           track=args.track)
 
 
 def cmd_jobs(app: VideoLab, args: argparse.Namespace) -> int:
@@ -230,7 +231,12 @@ def cmd_jobs(app: VideoLab, args: argparse.Namespace) -> int:
         job = app.jobs.cancel(user, _uuid(args.job, "job"))
     else:
         job, interrupted = run_job_foreground(app, user, args)
-    fmt.emit(fmt.job_json(job), as_json=args.json, text=fmt.job_text(job))
+    data, text = fmt.job_json(job), fmt.job_text(job)
+    objects = _unique_objects(app, user, job)
+    if objects is not None:  # a tracked job: distinct objects per class
+        data["objects"] = objects
+        text += f"\n  objects   {objects}"
+    fmt.emit(data, as_json=args.json, text=text)
     if sub != "run":
         return 0 if job.status is not JobStatus.FAILED else 1
     # `jobs run` succeeds only when the job completed: a script must not mistake a job that
@@ -268,11 +274,90 @@ def run_job_foreground(
         signal.signal(signal.SIGINT, previous)
 
 
+def _unique_objects(app: VideoLab, user: UserDTO, job: Any) -> str | None:
+    """'3 disc, 2 square' for a tracked job with a result; None otherwise."""
+    from videolab.inference.tracking import describe_unique
+
+    if not job.params.get("track") or job.status.value not in ("COMPLETED", "ABORTED"):
+        return None
+    try:
+        summary = app.jobs.result(user, job.id).get("summary", {})
+    except VideoLabError:
+        return None
+    return describe_unique(summary.get("unique_per_class", {})) or "none"
+
+
+def _cancel_on_sigint(cancel: threading.Event) -> Any:
+    def on_sigint(_sig: int, _frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\ncancelling...", file=sys.stderr)
+
+    return signal.signal(signal.SIGINT, on_sigint)
+
+
 def cmd_results(app: VideoLab, args: argparse.Namespace) -> int:
     user = signed_in(app, args)
-    out = app.jobs.export_result(user, _uuid(args.job, "job"), args.format, Path(args.out))
+    job_id = _uuid(args.job, "job")
+    if args.results_cmd == "counts":
+        return _results_counts(app, user, job_id, args)
+    if args.format == "mot":
+        out = app.tracks.export_mot(user, job_id, Path(args.out))
+    elif args.format == "mp4":
+        cancel = threading.Event()
+        previous = _cancel_on_sigint(cancel)
+        bar = FramesBar(enabled=not args.json)
+        try:
+            report = app.tracks.export_mp4(user, job_id, Path(args.out), skipped=args.skipped,
+                                           trails=args.trails, progress=bar, cancel=cancel)
+        finally:
+            bar.close()
+            signal.signal(signal.SIGINT, previous)
+        out = report.path
+    else:
+        out = app.jobs.export_result(user, job_id, args.format, Path(args.out))
     fmt.emit({"path": str(out), "format": args.format}, as_json=args.json, text=f"Wrote {out}")
     return 0
+
+
+def _results_counts(app: VideoLab, user: UserDTO, job_id: uuid.UUID,
+                    args: argparse.Namespace) -> int:
+    import csv
+
+    from videolab.inference.counting import COUNTS_CSV_HEADER, parse_line, parse_zone
+
+    lines = [parse_line(t, f"line{i}") for i, t in enumerate(args.line or [], 1)]
+    zones = [parse_zone(t, f"zone{i}") for i, t in enumerate(args.zone or [], 1)]
+    given = bool(lines or zones)
+    counts = app.tracks.counts(user, job_id, lines if given else None, zones if given else None)
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as sink:
+            writer = csv.writer(sink)
+            writer.writerow(COUNTS_CSV_HEADER)
+            writer.writerows(counts.csv_rows())
+    data = {"lines": [{"line": c.line, "class_name": c.class_name, "in": c.in_count,
+                       "out": c.out_count} for c in counts.lines],
+            "zone_samples": len(counts.zones), "out": args.out}
+    rows = [[c.line, c.class_name, str(c.in_count), str(c.out_count)] for c in counts.lines]
+    text = fmt.table(rows, ["LINE", "CLASS", "IN", "OUT"]) if rows else "No lines."
+    if args.out:
+        text += f"\nWrote {args.out}"
+    fmt.emit(data, as_json=args.json, text=text)
+    return 0
+
+
+class FramesBar(ProgressBar):
+    """The progress bar for (done, total) callbacks."""
+
+    def __call__(self, done: int, total: int) -> None:  # type: ignore[override]
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and done < total):
+            return
+        self._last = now
+        filled = int(30 * done / max(1, total))
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} frames ")
+        sys.stderr.flush()
 
 
 def cmd_credits(app: VideoLab, args: argparse.Namespace) -> int:
@@ -426,6 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("--stride", type=int, default=1)
     jr.add_argument("--device", default="auto")
     jr.add_argument("--backend", default="auto", choices=list(BACKENDS))
+    jr.add_argument("--track", choices=list(TRACKERS),
+                    help="follow objects across frames with this tracker (default: no tracking)")
     jr.add_argument("--trust-model", action="store_true",
                     help="allow loading a .pt file from outside VideoLab's model folders "
                          "(a .pt is a pickle and can run code)")
@@ -434,12 +521,24 @@ def build_parser() -> argparse.ArgumentParser:
     jsub.add_parser("cancel").add_argument("job")
     jobs.set_defaults(handler=cmd_jobs)
 
-    res = sub.add_parser("results", help="export a job's result")
+    res = sub.add_parser("results", help="export a job's result, count by line or zone")
     rsub = res.add_subparsers(dest="results_cmd", required=True)
     rx = rsub.add_parser("export")
     rx.add_argument("job")
-    rx.add_argument("--format", required=True, choices=["json", "coco", "csv", "zip"])
+    rx.add_argument("--format", required=True,
+                    choices=["json", "coco", "csv", "zip", "mot", "mp4"])
     rx.add_argument("--out", required=True)
+    rx.add_argument("--skipped", choices=["hold", "drop"], default="hold",
+                    help="mp4: frames a stride skipped show the last boxes (hold: every frame, "
+                         "the video's frame rate) or are left out (drop: frame rate / stride)")
+    rx.add_argument("--trails", action="store_true", help="mp4: draw each track's recent path")
+    rk = rsub.add_parser("counts", help="line crossings and zone occupancy from the tracks")
+    rk.add_argument("job")
+    rk.add_argument("--line", action="append", metavar="X1,Y1,X2,Y2",
+                    help="a counting line in video pixels (repeatable); saved with the result")
+    rk.add_argument("--zone", action="append", metavar="X1,Y1,X2,Y2,X3,Y3,...",
+                    help="a zone polygon in video pixels (repeatable); saved with the result")
+    rk.add_argument("--out", help="write the counts as CSV here")
     res.set_defaults(handler=cmd_results)
 
     cr = sub.add_parser("credits", help="balance, ledger, recharge")

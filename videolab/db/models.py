@@ -232,6 +232,8 @@ class Result(Timestamped, Base):
     json_res: Mapped[dict[str, Any]] = mapped_column(JSON)
     zip_size: Mapped[int] = mapped_column(BigInteger, default=0)
     zip_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Counting lines and zones a person drew on the result (inference/counting.py's JSON).
+    counting: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     job: Mapped[InferenceJob] = relationship(back_populates="result")
 

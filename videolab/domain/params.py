@@ -41,7 +41,7 @@ class DetectionParams:
 
     def __post_init__(self) -> None:
         # "CPU" and "cpu" are the same device; spaces around a typed value mean nothing.
-        for name in ("device", "backend"):
+        for name in ("device", "backend", "track"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, value.strip().lower())

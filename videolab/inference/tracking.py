@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from videolab.domain.params import TRACKERS
 from videolab.inference.detections import Detection
-from videolab.inference.params import TRACKERS
 
 
 @dataclass(frozen=True)

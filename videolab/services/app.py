@@ -19,6 +19,7 @@ from videolab.services.datasets import DatasetService
 from videolab.services.jobs import JobService
 from videolab.services.seed import SeedReport, load_demo
 from videolab.services.tags import TagService
+from videolab.services.tracks import TrackService
 from videolab.services.users import UserService
 from videolab.services.videos import VideoService
 from videolab.settings import AppPaths, app_paths, database_url
@@ -43,6 +44,7 @@ class VideoLab:
         self.videos = VideoService(self.ctx)
         self.credits = CreditService(self.ctx)
         self.jobs = JobService(self.ctx, self.videos)
+        self.tracks = TrackService(self.ctx, self.jobs)
 
     @classmethod
     def open(

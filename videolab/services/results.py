@@ -112,3 +112,21 @@ class ResultStore:
                     writer.writerow(CSV_HEADER)
                     writer.writerows(to_csv_rows(result.json_res))
         return out
+
+    # -- tracks: MOT export and saved counting geometry (separate from ``export`` on purpose:
+    # they need a tracked result, and the counting geometry is written, not only read) ------
+    def export_mot(self, session: Session, job_id: uuid.UUID, out: Path) -> Path:
+        from videolab.inference.mot import to_mot_lines
+
+        lines = to_mot_lines(self._result(session, job_id).json_res)
+        with atomic_output(out) as tmp:
+            tmp.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        return out
+
+    def counting(self, session: Session, job_id: uuid.UUID) -> dict[str, Any] | None:
+        """The counting lines and zones saved with the result (None: none drawn yet)."""
+        saved = self._result(session, job_id).counting
+        return dict(saved) if saved is not None else None
+
+    def save_counting(self, session: Session, job_id: uuid.UUID, geometry: dict[str, Any]) -> None:
+        self._result(session, job_id).counting = geometry

@@ -1,0 +1,89 @@
+"""Use cases on a tracked job's result: annotated MP4, MOT export, counts by line and zone."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from videolab.domain.dto import UserDTO
+from videolab.services.base import ServiceContext
+from videolab.services.jobs import JobService
+from videolab.services.results import atomic_output
+
+if TYPE_CHECKING:
+    from videolab.inference.counting import CountingLine, CountingZone, Counts
+    from videolab.inference.mp4_export import Mp4Report
+
+
+class TrackService:
+    def __init__(self, ctx: ServiceContext, jobs: JobService) -> None:
+        self.ctx = ctx
+        self.jobs = jobs
+
+    def export_mp4(
+        self,
+        actor: UserDTO,
+        job_id: uuid.UUID,
+        out: Path,
+        *,
+        skipped: str = "hold",
+        trails: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Mp4Report:
+        """The result drawn on the original video as an H.264 MP4 (see inference/mp4_export).
+
+        Streams frame by frame; a cancel raises Cancelled and leaves no file at ``out``.
+        """
+        from videolab.inference.mp4_export import write_annotated_mp4
+
+        result = self.jobs.result(actor, job_id)  # checks ownership
+        job = self.jobs.get(actor, job_id)
+        video = self.jobs.videos.local_copy(actor, job.video_id)
+        out = Path(out)
+        with atomic_output(out) as tmp:  # the muxer is named, so no .mp4 suffix is needed
+            report = write_annotated_mp4(
+                video, result, tmp, skipped=skipped, trails=trails,
+                progress=progress, cancel=cancel,
+            )
+        return dataclasses.replace(report, path=out)
+
+    def export_mot(self, actor: UserDTO, job_id: uuid.UUID, out: Path) -> Path:
+        with self.ctx.db.read() as s:
+            self.jobs._owned(s, actor, job_id)
+            return self.jobs.results.export_mot(s, job_id, Path(out))
+
+    def saved_geometry(
+        self, actor: UserDTO, job_id: uuid.UUID
+    ) -> tuple[list[CountingLine], list[CountingZone]]:
+        from videolab.inference.counting import geometry_from_json
+
+        with self.ctx.db.read() as s:
+            self.jobs._owned(s, actor, job_id)
+            return geometry_from_json(self.jobs.results.counting(s, job_id))
+
+    def counts(
+        self,
+        actor: UserDTO,
+        job_id: uuid.UUID,
+        lines: Sequence[CountingLine] | None = None,
+        zones: Sequence[CountingZone] | None = None,
+    ) -> Counts:
+        """Counts from the stored tracks. Lines/zones given are saved with the result and
+        replace what was saved; none given: the saved ones are used."""
+        from videolab.inference.counting import count, geometry_to_json
+
+        result = self.jobs.result(actor, job_id)
+        if lines is None and zones is None:
+            lines, zones = self.saved_geometry(actor, job_id)
+        lines, zones = list(lines or []), list(zones or [])
+        counts = count(result, lines, zones)  # refuses an untracked result before saving
+        geometry = geometry_to_json(lines, zones)
+        with self.ctx.db.write() as s:
+            self.jobs._owned(s, actor, job_id)
+            self.jobs.results.save_counting(s, job_id, geometry)
+        return counts
