@@ -11,11 +11,11 @@ import pytest
 
 from videolab.domain.params import DetectionParams
 from videolab.inference.models import resolve_model
+from videolab.inference.mp4_export import detections_of
 from videolab.inference.pipeline import run_detection
 from videolab.inference.synthetic_tracks import TrackedClip, generate_tracked_video
-from videolab.inference.video_io import open_capture
-from videolab.inference.mp4_export import detections_of
 from videolab.inference.tracking import FrameTracker
+from videolab.inference.video_io import open_capture
 
 TrackFn = Callable[[str, int], list[dict[str, Any]]]
 

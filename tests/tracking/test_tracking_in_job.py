@@ -73,11 +73,13 @@ class _ScriptedDetector:
     """Detections from a script, through ``detect`` in batches (like CUDA) or ``stream``
     (like OpenVINO's overlapping requests)."""
 
-    names = {0: "square", 1: "disc", 2: "triangle"}
     device = "cpu"
 
-    def __init__(self, truth: TrackedClip, backend: str, batch_size: int) -> None:
+    def __init__(self, truth: TrackedClip, backend: str, batch_size: int,
+                 order: list[int]) -> None:
         self.truth, self.backend, self.batch_size = truth, backend, batch_size
+        self.names = {0: "square", 1: "disc", 2: "triangle"}
+        self._order = order  # the frame indices the job will ask for, in order
         self.calls = 0
 
     def check_classes(self, classes: Any) -> None:
@@ -92,8 +94,6 @@ class _ScriptedDetector:
         self.calls += len(frames)
         return [self._dets(self._order[start + i]) for i in range(len(frames))]
 
-    _order: list[int] = []
-
 
 class _StreamingDetector(_ScriptedDetector):
     def stream(self, items: Iterable[tuple[int, np.ndarray]], options: Any
@@ -105,9 +105,9 @@ class _StreamingDetector(_ScriptedDetector):
 def test_every_inference_path_gets_the_same_tracks(scene: TrackedClip, tmp_path: Path) -> None:
     params = DetectionParams(device="cpu", start=10, end=130, stride=2, track="botsort")
     results = []
-    for i, detector in enumerate([_StreamingDetector(scene, "openvino", 1),
-                                  _ScriptedDetector(scene, "torch", 16)]):
-        detector._order = list(params.frame_indices(scene.frame_count))
+    order = list(params.frame_indices(scene.frame_count))
+    for i, detector in enumerate([_StreamingDetector(scene, "openvino", 1, order),
+                                  _ScriptedDetector(scene, "torch", 16, order)]):
         outcome = run_detection(scene.path, params, model=resolve_model("demo"),
                                 detector=detector, out_zip=tmp_path / f"{i}.zip")
         results.append(outcome.result_json)
@@ -157,7 +157,8 @@ if cuda_driver_present():
     print("SKIP: a CUDA driver is present, so device auto asks torch")
     raise SystemExit(0)
 outcome = run_detection(Path(video), DetectionParams(device="auto", end=12, track="bytetrack"),
-                        model=resolve_model("demo"), out_zip=Path(out), export_cache_dir=Path(cache))
+                        model=resolve_model("demo"), out_zip=Path(out),
+                        export_cache_dir=Path(cache))
 heavy = sorted(m for m in ("torch", "ultralytics") if m in sys.modules)
 print(len(outcome.result_json["tracks"]) > 0, "loaded:", ",".join(heavy) or "none")
 """

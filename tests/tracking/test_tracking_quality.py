@@ -4,6 +4,7 @@ tracker and stride, measured with motmetrics; and line counts against true cross
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -36,7 +37,7 @@ def _true_crossings(scene: TrackedClip, line: tuple[float, float, float, float]
     for track_id, obj in enumerate(scene.scene, 1):
         centres = scene.centres(track_id)
         times = sorted(centres)
-        for a, b in zip(times, times[1:], strict=False):
+        for a, b in pairwise(times):
             (ax, ay), (bx, by) = centres[a], centres[b]
             side_a = (x2 - x1) * (ay - y1) - (y2 - y1) * (ax - x1)
             side_b = (x2 - x1) * (by - y1) - (y2 - y1) * (bx - x1)
