@@ -1,10 +1,11 @@
 """A tracked result as MOTChallenge ``gt.txt``-style lines, for other tracking tools.
 
 One line per tracked detection: ``frame,id,left,top,width,height,conf,class,visibility`` with
-the frame 1-based (MOTChallenge's convention: video frame index + 1), the track id, the box in
-pixels, the detector's confidence (gt.txt's "consider" flag: above 0, so every row counts),
-the class id + 1 (MOT class ids start at 1) and visibility -1 (unknown). Detections without a
-confirmed track are left out. Sorted by frame, then id, as evaluators expect.
+frames and pixels 1-based as MOTChallenge counts them (frame = video frame index + 1, left =
+x1 + 1, top = y1 + 1; motmetrics subtracts the 1 again when it reads them), the track id, the
+detector's confidence (gt.txt's "consider" flag: above 0, so every row counts), the class id
++ 1 (MOT class ids start at 1) and visibility -1 (unknown). Detections without a confirmed
+track are left out. Sorted by frame, then id, as evaluators expect.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def to_mot_lines(result: Mapping[str, Any]) -> list[str]:
                 (
                     number,
                     int(track_id),
-                    f"{number},{int(track_id)},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
+                    f"{number},{int(track_id)},{x1 + 1:.2f},{y1 + 1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
                     f"{float(det['confidence']):.4f},{int(det['class_id']) + 1},-1",
                 )
             )
