@@ -29,11 +29,12 @@ def to_mot_lines(result: Mapping[str, Any]) -> list[str]:
             if track_id is None:
                 continue
             x1, y1, x2, y2 = (float(v) for v in det["box_xyxy"])
+            left, top = x1 + 1, y1 + 1
             rows.append(
                 (
                     number,
                     int(track_id),
-                    f"{number},{int(track_id)},{x1 + 1:.2f},{y1 + 1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
+                    f"{number},{int(track_id)},{left:.2f},{top:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
                     f"{float(det['confidence']):.4f},{int(det['class_id']) + 1},-1",
                 )
             )
