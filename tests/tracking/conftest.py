@@ -11,11 +11,8 @@ import pytest
 
 from videolab.domain.params import DetectionParams
 from videolab.inference.models import resolve_model
-from videolab.inference.mp4_export import detections_of
 from videolab.inference.pipeline import run_detection
 from videolab.inference.synthetic_tracks import TrackedClip, generate_tracked_video
-from videolab.inference.tracking import FrameTracker
-from videolab.inference.video_io import open_capture
 
 TrackFn = Callable[[str, int], list[dict[str, Any]]]
 
@@ -48,25 +45,8 @@ def track_scene(scene: TrackedClip, scene_result: dict[str, Any]) -> TrackFn:
 
     def track(kind: str, stride: int) -> list[dict[str, Any]]:
         if (kind, stride) not in cache:
-            tracker = FrameTracker(kind, scene.fps)
-            frames = scene_result["frames"][::stride]
-            cap, _, _ = open_capture(scene.path)
-            out: list[dict[str, Any]] = []
-            try:
-                pos = 0
-                for frame in frames:
-                    while pos < frame["index"]:
-                        cap.grab()
-                        pos += 1
-                    ok, image = cap.read()
-                    pos += 1
-                    assert ok
-                    dets = tracker.update(frame["index"], image, detections_of(frame))
-                    out.append({"index": frame["index"], "time_s": frame["time_s"],
-                                "detections": [d.to_json(tracked=True) for d in dets]})
-            finally:
-                cap.release()
-            cache[(kind, stride)] = out
+            cache[(kind, stride)] = track_offline(scene.path, scene.fps, scene_result["frames"],
+                                                  kind, stride)
         return cache[(kind, stride)]
 
     return track

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import motmetrics as mm
 import numpy as np
 
+from videolab.inference.mp4_export import detections_of
 from videolab.inference.synthetic_tracks import TrackedClip
+from videolab.inference.tracking import FrameTracker
+from videolab.inference.video_io import open_capture
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,27 @@ def score(clip: TrackedClip, frames: Sequence[Mapping[str, Any]], *,
     return TrackScores(float(summary["idf1"].iloc[0]), float(summary["mota"].iloc[0]),
                        int(summary["num_switches"].iloc[0]), len(hyp_ids) / objects,
                        len(hyp_ids))
+
+
+def track_offline(video: Path, fps: float, frames: Sequence[Mapping[str, Any]], kind: str,
+                  stride: int) -> list[dict[str, Any]]:
+    """Frames ``0, stride, 2*stride, ...`` of an untracked result, tracked by ``FrameTracker``
+    fed exactly what a job's writer stage feeds it (the decoded frame included)."""
+    tracker = FrameTracker(kind, fps)
+    cap, _, _ = open_capture(video)
+    out: list[dict[str, Any]] = []
+    try:
+        pos = 0
+        for frame in frames[::stride]:
+            while pos < frame["index"]:
+                cap.grab()
+                pos += 1
+            ok, image = cap.read()
+            pos += 1
+            assert ok, f"{video} ends before frame {frame['index']}"
+            dets = tracker.update(frame["index"], image, detections_of(frame))
+            out.append({"index": frame["index"], "time_s": frame["time_s"],
+                        "detections": [d.to_json(tracked=True) for d in dets]})
+    finally:
+        cap.release()
+    return out
