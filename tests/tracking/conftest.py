@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.tracking.mot_eval import track_offline
 from videolab.domain.params import DetectionParams
 from videolab.inference.models import resolve_model
 from videolab.inference.pipeline import run_detection

@@ -91,7 +91,7 @@ def test_frame_n_of_the_mp4_shows_the_box_of_frame_n(scene: TrackedClip, track_s
     atoms = _top_level_atoms(out)
     assert atoms.index("moov") < atoms.index("mdat")  # faststart: playable while downloading
 
-    n, (x1, y1, x2, y2) = _lone_box(frames, scene.width, scene.height)
+    n, (x1, y1, _x2, y2) = _lone_box(frames, scene.width, scene.height)
     held = n + 1  # skipped by the stride: shows frame n's boxes
     drawn = _read(out, {n - first, held - first})
     original = _read(scene.path, {n, held})
