@@ -32,7 +32,6 @@ from typing import Any
 
 from _common import DEMO_PT, machine
 
-
 from tests.tracking.mot_eval import score, track_offline
 from videolab.domain.params import DetectionParams
 from videolab.inference.models import resolve_model
