@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from videolab.domain.dto import UserDTO
+from videolab.domain.errors import InvalidInput
 from videolab.services.base import ServiceContext
 from videolab.services.jobs import JobService
 from videolab.services.results import atomic_output
@@ -43,6 +44,10 @@ class TrackService:
 
         result = self.jobs.result(actor, job_id)  # checks ownership
         job = self.jobs.get(actor, job_id)
+        if job.video_id is None:  # jobs outlive their videos; the frames are gone with it
+            raise InvalidInput(
+                "The video of this job was deleted, so there are no frames to draw on."
+            )
         video = self.jobs.videos.local_copy(actor, job.video_id)
         out = Path(out)
         with atomic_output(out) as tmp:  # the muxer is named, so no .mp4 suffix is needed
