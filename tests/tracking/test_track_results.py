@@ -74,7 +74,7 @@ def test_jobs_show_says_how_many_objects_of_each_class(world: TrackWorld) -> Non
     per_class = result["summary"]["unique_per_class"]
     expected = ", ".join(f"{n} {c}" for c, n in sorted(per_class.items(),
                                                           key=lambda kv: (-kv[1], kv[0])))
-    assert f"objects: {expected}" in run.stdout.splitlines()
+    assert f"  objects   {expected}" in run.stdout.splitlines()
     untracked = cli(world, "jobs", "show", str(world.untracked.id))
     assert "objects:" not in untracked.stdout
 
