@@ -62,3 +62,9 @@ def carbon(grams: float | None) -> str:
     if grams < 1:
         return f"{grams * 1000:.1f} mg CO₂e"
     return f"{grams:.2f} g CO₂e"
+
+
+def objects(per_class: dict[str, int]) -> str:
+    """'14 person, 6 car': distinct tracks per class, most first."""
+    ordered = sorted(per_class.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{n} {name}" for name, n in ordered) or "none"

@@ -105,8 +105,7 @@ class FrameView(QWidget):
             painter.drawRect(rect)
             if not self.show_labels:
                 continue
-            name = det.get("class_name", det.get("class_id"))
-            text = f"{name} {float(det.get('confidence', 0)):.2f}"
+            text = label_text(det)
             w = fm.horizontalAdvance(text) + 8
             h = fm.height() + 2
             label = QRectF(
@@ -120,3 +119,11 @@ class FrameView(QWidget):
             painter.drawRect(label)
             painter.setPen(QColor("black"))
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def label_text(det: dict[str, Any]) -> str:
+    """'#7 car 0.91' for a tracked box, 'car 0.91' otherwise."""
+    name = det.get("class_name", det.get("class_id"))
+    text = f"{name} {float(det.get('confidence', 0)):.2f}"
+    track_id = det.get("track_id")
+    return text if track_id is None else f"#{track_id} {text}"

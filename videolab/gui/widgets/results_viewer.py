@@ -282,8 +282,10 @@ class ResultsViewer(QWidget):
         parts = [
             f"{summary.get('processed_frames', len(self.frames)):,} frames",
             counts,
-            f"model {self.result.get('model', {}).get('name', '?')}",
         ]
+        if "unique_per_class" in summary:  # a tracked job: distinct objects, not boxes
+            parts.append(f"objects: {fmt.objects(summary['unique_per_class'])}")
+        parts.append(f"model {self.result.get('model', {}).get('name', '?')}")
         if summary.get("device"):
             parts.append(f"{summary.get('device')} / {summary.get('backend', '?')}")
         if summary.get("fps"):

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from videolab.domain.dto import VideoDTO
 from videolab.domain.errors import VideoLabError
 from videolab.domain.money import format_tokens
-from videolab.domain.params import BACKENDS, DetectionParams
+from videolab.domain.params import BACKENDS, TRACKERS, DetectionParams
 from videolab.gui.widgets import look
 
 OFFICIAL_MODELS = ("yolo11n.pt", "yolo11s.pt", "yolo11m.pt", "yolov8n.pt", "yolov8s.pt")
@@ -125,6 +125,15 @@ class RunDialog(QDialog):
         self.backend = QComboBox()
         self.backend.addItems(list(BACKENDS))
         self.backend.setCurrentText(p.backend)
+        self.track = QComboBox()
+        self.track.addItem("none", None)
+        for kind in TRACKERS:
+            self.track.addItem(kind, kind)
+        self.track.setCurrentIndex(max(0, self.track.findData(p.track)))
+        self.track.setToolTip(
+            "Follow objects across frames: each box gets a track id, the result counts\n"
+            "distinct objects per class, and lines and zones can count them afterwards."
+        )
         self.backend.setToolTip(
             "auto: OpenVINO on a CPU (INT8, calibrated on this video, for 400 frames or more),\n"
             "PyTorch in half precision on a GPU.\n"
@@ -146,6 +155,7 @@ class RunDialog(QDialog):
         ff.addRow("Stride", self.stride)
         ff.addRow("Device", self.device)
         ff.addRow("Backend", self.backend)
+        ff.addRow("Tracking", self.track)
         boxes = QHBoxLayout()
         boxes.addWidget(model_box, 3)
         boxes.addWidget(frames_box, 2)
@@ -229,6 +239,7 @@ class RunDialog(QDialog):
             stride=self.stride.value(),
             device=self.device.currentText(),
             backend=self.backend.currentText(),
+            track=self.track.currentData(),
         ).validate()
 
     def update_estimate(self) -> None:
