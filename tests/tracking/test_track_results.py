@@ -1,5 +1,5 @@
 """A tracked job's result through the services and the CLI: the objects line, MOT and MP4
-exports, counts with their lines saved, refusals on an untracked result, and migration 0004."""
+exports, counts with their lines saved, refusals on an untracked result, and migration 0005."""
 
 from __future__ import annotations
 
@@ -152,20 +152,20 @@ def test_an_untracked_result_is_refused_with_a_clear_message(
     assert world.app.tracks.saved_geometry(world.alice, world.untracked.id) == ([], [])
 
 
-def test_migration_0004_keeps_results_across_upgrade(world: TrackWorld) -> None:
+def test_migration_0005_keeps_results_across_upgrade(world: TrackWorld) -> None:
     from alembic import command
 
     from videolab.db.migrate import alembic_config, current_revision
 
     before = world.app.jobs.result(world.alice, world.tracked.id)
     config = alembic_config(world.app.db)
-    command.downgrade(config, "0003")  # the previous revision, with this module's results
+    command.downgrade(config, "0004")  # the previous revision, with this module's results
     try:
         with world.app.db.engine.connect() as conn:
             columns = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(results)")]
         assert "counting" not in columns
     finally:
         command.upgrade(config, "head")
-    assert current_revision(world.app.db) == "0004"
+    assert current_revision(world.app.db) == "0005"
     assert world.app.jobs.result(world.alice, world.tracked.id) == before
     assert json.dumps(before)  # still plain JSON
