@@ -49,3 +49,33 @@ def test_the_viewer_summary_counts_distinct_objects(window: MainWindow) -> None:
                      "model": {"name": "demo"}}
     viewer._summarise()
     assert "objects" not in viewer.summary.text()
+
+
+def test_the_viewer_exports_an_annotated_mp4_in_a_worker(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, app, demo, tmp_path, monkeypatch
+) -> None:
+    import av
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.gui.gui_helpers import wait_idle
+
+    dataset = next(d for d in app.datasets.list(demo.alice) if not d.deleted_at)
+    video = app.videos.list(demo.alice, dataset.id)[0]
+    job = app.jobs.create(demo.alice, video.id,
+                          DetectionParams(device="cpu", end=8, stride=2, track="bytetrack"))
+    job = app.jobs.run(demo.alice, job.id)
+    viewer = window.results
+    with qtbot.waitSignal(viewer.loaded, timeout=60_000):
+        viewer.open_job(job)
+    out = tmp_path / "annotated.mp4"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    with qtbot.waitSignal(viewer.exported, timeout=60_000) as exported:
+        qtbot.mouseClick(viewer.export_buttons["mp4"], Qt.MouseButton.LeftButton)
+    assert exported.args == ["mp4", str(out)]
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(stream)) == 7  # frames 0..6, held between
+    wait_idle(qtbot, window)
+    assert viewer.mp4_dialog is None  # the progress dialog is gone

@@ -3,7 +3,9 @@ frame, boxes and labels on/off, per-class counts over time, and exports."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
+    QProgressDialog,
     QPushButton,
     QSlider,
     QSplitter,
@@ -63,6 +66,22 @@ def load_result(
     return result, video
 
 
+def export_mp4(
+    app: VideoLab,
+    user: UserDTO,
+    job_id: uuid.UUID,
+    out: Path,
+    *,
+    progress: Callable[[Any], None],
+    cancel: threading.Event,
+) -> Path:
+    """The annotated MP4 (worker code); progress reports (frames done, total)."""
+    report = app.tracks.export_mp4(
+        user, job_id, out, progress=lambda done, total: progress((done, total)), cancel=cancel
+    )
+    return report.path
+
+
 class ResultsViewer(QWidget):
     frame_shown = Signal(int)
     exported = Signal(str, str)  # format, path
@@ -98,6 +117,14 @@ class ResultsViewer(QWidget):
             button.clicked.connect(lambda _=False, k=key: self.export(k))
             head.addWidget(button)
             self.export_buttons[key] = button
+        mp4 = QPushButton("MP4")
+        mp4.setToolTip(
+            "Save the video with its boxes, labels and track ids drawn (H.264, plays anywhere)"
+        )
+        mp4.clicked.connect(self.export_mp4)
+        head.addWidget(mp4)
+        self.export_buttons["mp4"] = mp4
+        self.mp4_dialog: QProgressDialog | None = None
 
         self.view = FrameView(placeholder="Choose a finished job in Jobs to see its detections.")
         self.boxes = QCheckBox("Boxes")
@@ -432,6 +459,42 @@ class ResultsViewer(QWidget):
             Path(path),
             on_result=lambda out, k=key: self._exported(k, str(out)),
         )
+
+    def export_mp4(self) -> None:
+        if self.job is None:
+            return
+        suggested = f"{Path(self.job.video_name).stem}-annotated.mp4"
+        path, _ = QFileDialog.getSaveFileName(self, "Export MP4", suggested, "MP4 video (*.mp4)")
+        if not path:
+            return
+        dialog = QProgressDialog("Writing the annotated video…", "Cancel", 0, 100, self)
+        dialog.setWindowTitle("Export MP4")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        self.mp4_dialog = dialog
+        worker = self.ctx.executor.read(
+            export_mp4,
+            self.ctx.app,
+            self.ctx.user,
+            self.job.id,
+            Path(path),
+            on_result=lambda out: self._exported("mp4", str(out)),
+            on_progress=self._mp4_progress,
+            on_finished=self._mp4_finished,
+        )
+        dialog.canceled.connect(worker.cancel)  # the export stops and leaves no file
+
+    def _mp4_progress(self, value: tuple[int, int]) -> None:
+        done, total = value
+        if self.mp4_dialog is not None:
+            self.mp4_dialog.setMaximum(total)
+            self.mp4_dialog.setValue(done)
+
+    def _mp4_finished(self) -> None:
+        if self.mp4_dialog is not None:
+            self.mp4_dialog.reset()
+            self.mp4_dialog.deleteLater()
+            self.mp4_dialog = None
 
     def _exported(self, key: str, path: str) -> None:
         self.ctx.notify(f"Exported {key.upper()} to {path}.", "success")
