@@ -79,3 +79,38 @@ def test_the_viewer_exports_an_annotated_mp4_in_a_worker(  # type: ignore[no-unt
         assert sum(1 for _ in container.decode(stream)) == 7  # frames 0..6, held between
     wait_idle(qtbot, window)
     assert viewer.mp4_dialog is None  # the progress dialog is gone
+
+
+def test_selecting_a_box_follows_its_track_through_its_frames(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow
+) -> None:
+    def det(track_id: int | None, x: float) -> dict[str, object]:
+        return {"class_id": 0, "class_name": "car", "confidence": 0.9, "track_id": track_id,
+                "box_xyxy": [x, 10.0, x + 20.0, 30.0]}
+
+    frames = [
+        {"index": 0, "detections": [det(1, 0), det(2, 100)]},
+        {"index": 3, "detections": [det(2, 103)]},
+        {"index": 6, "detections": [det(1, 6), det(2, 106)]},
+        {"index": 9, "detections": [det(None, 50), det(1, 9)]},
+    ]
+    viewer = window.results
+    viewer.job = None
+    viewer._loaded(({"frames": frames, "summary": {}, "video": {"fps": 24.0}}, None))
+    assert viewer.current_frame == 0 and not viewer.track_next.isEnabled()
+    first = viewer.det_view.model().index(0, 0)  # sorted by confidence: either row is a track
+    viewer.det_view.setCurrentIndex(first)
+    picked = viewer.selected_track
+    assert picked in (1, 2)
+    expected = {1: [0, 6, 9], 2: [0, 3, 6]}[picked]
+    assert viewer.track_frames == expected
+    assert f"Track #{picked}: 3 frames — {', '.join(map(str, expected))}" in \
+        viewer.track_label.text()
+    viewer.step_track(1)
+    assert viewer.current_frame == expected[1]
+    highlighted = viewer.by_index[expected[1]][viewer.view.highlight]
+    assert highlighted["track_id"] == picked
+    viewer.step_track(1)
+    assert viewer.current_frame == expected[2]
+    viewer.step_track(-1)
+    assert viewer.current_frame == expected[1]

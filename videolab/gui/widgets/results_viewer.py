@@ -35,7 +35,7 @@ from videolab.gui import format as fmt
 from videolab.gui.context import GuiContext
 from videolab.gui.frames import FrameReader, make_thumbnails, sample
 from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel
-from videolab.gui.models.roles import ID_ROLE
+from videolab.gui.models.roles import DTO_ROLE, ID_ROLE
 from videolab.gui.widgets import look
 from videolab.gui.widgets.counts_chart import CountsChart
 from videolab.gui.widgets.frame_view import FrameView
@@ -188,6 +188,21 @@ class ResultsViewer(QWidget):
         self.det_view.selectionModel().currentRowChanged.connect(self._detection_selected)
         self.det_title = QLabel("Detections")
         look.heading(self.det_title, 1.05)
+        # A tracked result: selecting a box selects its track, listed and stepped through here.
+        self.selected_track: int | None = None
+        self.track_frames: list[int] = []
+        self.track_label = QLabel("Select a box with a track id to follow its object.")
+        self.track_label.setWordWrap(True)
+        self.track_prev = QPushButton("◀ Track")
+        self.track_prev.setToolTip("Previous frame where the selected track appears")
+        self.track_prev.clicked.connect(lambda: self.step_track(-1))
+        self.track_next = QPushButton("Track ▶")
+        self.track_next.setToolTip("Next frame where the selected track appears")
+        self.track_next.clicked.connect(lambda: self.step_track(1))
+        track_row = QHBoxLayout()
+        track_row.addWidget(self.track_label, 1)
+        track_row.addWidget(self.track_prev)
+        track_row.addWidget(self.track_next)
         self.chart = CountsChart()
         self.chart.frame_clicked.connect(self.show_frame)
         chart_title = QLabel("Detections per class over time")
@@ -204,6 +219,7 @@ class ResultsViewer(QWidget):
         rl.setContentsMargins(6, 0, 0, 0)
         rl.addWidget(self.det_title)
         rl.addWidget(self.det_view, 2)
+        rl.addLayout(track_row)
         rl.addWidget(chart_title)
         rl.addWidget(self.chart, 2)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -291,6 +307,7 @@ class ResultsViewer(QWidget):
         self.reader = FrameReader(video_path) if video_path is not None else None
         self._summarise()
         self._chart()
+        self.select_track(None)
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, len(self.frames) - 1))
         self.slider.setValue(0)
@@ -437,7 +454,48 @@ class ResultsViewer(QWidget):
         if not current.isValid():
             self.view.set_highlight(None)
             return
-        self.view.set_highlight(self.det_view.model().mapToSource(current).row())  # type: ignore[attr-defined]
+        row = self.det_view.model().mapToSource(current).row()  # type: ignore[attr-defined]
+        self.view.set_highlight(row)
+        track_id = self.det_model.index(row, 0).data(DTO_ROLE).get("track_id")
+        if track_id is not None:
+            self.select_track(int(track_id))
+
+    # -- tracks ------------------------------------------------------------------------------
+    def select_track(self, track_id: int | None) -> None:
+        """Follow ``track_id``: list the frames it appears in and enable stepping through them."""
+        self.selected_track = track_id
+        self.track_frames = [
+            f for f in self.frames
+            if track_id is not None and any(d.get("track_id") == track_id for d in self.by_index[f])
+        ]
+        on = bool(self.track_frames)
+        self.track_prev.setEnabled(on)
+        self.track_next.setEnabled(on)
+        if not on:
+            self.track_label.setText("Select a box with a track id to follow its object.")
+            return
+        shown = ", ".join(map(str, self.track_frames[:12]))
+        more = f", … {self.track_frames[-1]}" if len(self.track_frames) > 12 else ""
+        self.track_label.setText(
+            f"Track #{track_id}: {len(self.track_frames)} frames — {shown}{more}"
+        )
+
+    def step_track(self, delta: int) -> None:
+        """Show the previous (-1) or next (+1) frame of the selected track, its box highlighted."""
+        if not self.track_frames:
+            return
+        current = self.current_frame if self.current_frame is not None else -1
+        if delta > 0:
+            later = [f for f in self.track_frames if f > current]
+            target = later[0] if later else self.track_frames[-1]
+        else:
+            earlier = [f for f in self.track_frames if f < current]
+            target = earlier[-1] if earlier else self.track_frames[0]
+        self.show_frame(target)
+        rows = [i for i, d in enumerate(self.by_index[target])
+                if d.get("track_id") == self.selected_track]
+        if rows:
+            self.view.set_highlight(rows[0])
 
     # -- export ------------------------------------------------------------------------------
     def export(self, key: str) -> None:
