@@ -114,3 +114,33 @@ def test_selecting_a_box_follows_its_track_through_its_frames(  # type: ignore[n
     assert viewer.current_frame == expected[2]
     viewer.step_track(-1)
     assert viewer.current_frame == expected[1]
+
+
+def test_trails_follow_each_track_over_the_last_seconds(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow
+) -> None:
+    from PySide6.QtGui import QImage
+
+    def det(track_id: int, x: float) -> dict[str, object]:
+        return {"class_id": 1, "class_name": "disc", "confidence": 0.9, "track_id": track_id,
+                "box_xyxy": [x, 10.0, x + 20.0, 30.0]}
+
+    frames = [{"index": i, "detections": [det(1, 2.0 * i)] + ([det(2, 300.0)] if i >= 54 else [])}
+              for i in range(0, 61, 3)]
+    viewer = window.results
+    viewer.job = None
+    viewer._loaded(({"frames": frames, "summary": {}, "video": {"fps": 24.0}}, None))
+    viewer.show_frame(60)
+    assert viewer.view.trails == []  # off unless asked
+    viewer.trails.setChecked(True)
+    trails = dict((len(points), (cid, points)) for cid, points in viewer.view.trails)
+    # 1.5 s at 24 fps = 36 frames: track 1 from frame 24 to 60 (13 processed frames), track 2
+    # only since frame 54.
+    assert sorted(trails) == [3, 13]
+    cid, points = trails[13]
+    assert cid == 1 and points[0] == (2.0 * 24 + 10, 20.0) and points[-1] == (130.0, 20.0)
+    viewer.view.set_image(QImage(640, 360, QImage.Format.Format_RGB32), frames[-1]["detections"])
+    viewer._update_trails()
+    assert not viewer.view.grab().isNull()  # painting the trails works
+    viewer.trails.setChecked(False)
+    assert viewer.view.trails == []

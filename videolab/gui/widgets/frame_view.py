@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -20,6 +20,8 @@ class FrameView(QWidget):
         self.show_boxes = True
         self.show_labels = True
         self.highlight: int | None = None
+        # Track trails: (class id, centres in video pixels, oldest first) per track.
+        self.trails: list[tuple[int, list[tuple[float, float]]]] = []
         self.placeholder = placeholder
         self.caption = ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -46,6 +48,10 @@ class FrameView(QWidget):
             self.show_boxes = boxes
         if labels is not None:
             self.show_labels = labels
+        self.update()
+
+    def set_trails(self, trails: list[tuple[int, list[tuple[float, float]]]]) -> None:
+        self.trails = trails
         self.update()
 
     def set_highlight(self, row: int | None) -> None:
@@ -76,6 +82,7 @@ class FrameView(QWidget):
         target = self.image_rect()
         painter.drawImage(target, self.image)
         if self.show_boxes:
+            self._paint_trails(painter, target)
             self._paint_boxes(painter, target)
         if self.caption:
             fm = QFontMetrics(self.font())
@@ -86,6 +93,16 @@ class FrameView(QWidget):
             painter.drawRoundedRect(r, 4, 4)
             painter.setPen(QColor("white"))
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self.caption)
+
+    def _paint_trails(self, painter: QPainter, target: QRectF) -> None:
+        assert self.image is not None
+        sx = target.width() / self.image.width()
+        sy = target.height() / self.image.height()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for class_id, points in self.trails:
+            painter.setPen(QPen(look.class_colour(class_id), 2.0))
+            scaled = [QPointF(target.left() + x * sx, target.top() + y * sy) for x, y in points]
+            painter.drawPolyline(scaled)
 
     def _paint_boxes(self, painter: QPainter, target: QRectF) -> None:
         assert self.image is not None

@@ -49,6 +49,7 @@ EXPORTS = (
     ("zip", "ZIP of frames", "zip"),
 )
 STRIP_SIZE = 40
+TRAIL_SECONDS = 1.5
 
 
 def load_result(
@@ -133,6 +134,9 @@ class ResultsViewer(QWidget):
         self.boxes.toggled.connect(self._boxes_toggled)
         self.labels.setChecked(True)
         self.labels.toggled.connect(lambda on: self.view.set_overlay(labels=on))
+        self.trails = QCheckBox("Trails")
+        self.trails.setToolTip(f"Each track's path over the last {TRAIL_SECONDS:g} s")
+        self.trails.toggled.connect(lambda _on: self._update_trails())
         sp = QStyle.StandardPixmap
         self.first_button = self._tool(
             sp.SP_MediaSkipBackward, "First frame (Home)", lambda: self.step_to(0)
@@ -165,6 +169,7 @@ class ResultsViewer(QWidget):
         controls.addWidget(self.frame_label)
         controls.addWidget(self.boxes)
         controls.addWidget(self.labels)
+        controls.addWidget(self.trails)
 
         self.strip_model = ThumbnailStripModel(self)
         self.strip = QListView()
@@ -398,6 +403,7 @@ class ResultsViewer(QWidget):
         else:
             detections_for_view = detections
         self.view.set_image(image, detections_for_view)
+        self._update_trails()
         self.det_model.set_detections(detections)
         self.det_title.setText(f"Detections in frame {frame} ({len(detections)})")
         pos = self.frames.index(frame)
@@ -461,6 +467,27 @@ class ResultsViewer(QWidget):
             self.select_track(int(track_id))
 
     # -- tracks ------------------------------------------------------------------------------
+    def trail_points(self, frame: int) -> list[tuple[int, list[tuple[float, float]]]]:
+        """For each track in ``frame``: its class id and box centres over the processed frames
+        of the last TRAIL_SECONDS up to ``frame``, oldest first."""
+        fps = float(self.result.get("video", {}).get("fps") or 25.0)
+        recent = [f for f in self.frames if frame - TRAIL_SECONDS * fps <= f <= frame]
+        trails = []
+        for det in self.by_index.get(frame, []):
+            track_id = det.get("track_id")
+            if track_id is None:
+                continue
+            boxes = [d["box_xyxy"] for f in recent for d in self.by_index[f]
+                     if d.get("track_id") == track_id]
+            points = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in boxes]
+            trails.append((int(det.get("class_id", 0)), points))
+        return trails
+
+    def _update_trails(self) -> None:
+        frame = self.current_frame
+        on = self.trails.isChecked() and frame is not None and bool(self.view.detections)
+        self.view.set_trails(self.trail_points(frame) if on and frame is not None else [])
+
     def select_track(self, track_id: int | None) -> None:
         """Follow ``track_id``: list the frames it appears in and enable stepping through them."""
         self.selected_track = track_id
