@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
+
 from videolab.domain.dto import VideoDTO
 from videolab.domain.params import DetectionParams
 from videolab.gui.main_window import MainWindow
@@ -51,7 +53,7 @@ def test_the_viewer_summary_counts_distinct_objects(window: MainWindow) -> None:
     assert "objects" not in viewer.summary.text()
 
 
-def test_the_viewer_exports_an_annotated_mp4_in_a_worker(  # type: ignore[no-untyped-def]
+def test_a_tracked_job_in_the_viewer_exports_an_mp4_and_counts_a_drawn_line(  # type: ignore[no-untyped-def]
     qtbot, window: MainWindow, app, demo, tmp_path, monkeypatch
 ) -> None:
     import av
@@ -79,6 +81,29 @@ def test_the_viewer_exports_an_annotated_mp4_in_a_worker(  # type: ignore[no-unt
         assert sum(1 for _ in container.decode(stream)) == 7  # frames 0..6, held between
     wait_idle(qtbot, window)
     assert viewer.mp4_dialog is None  # the progress dialog is gone
+
+    # Counting: a line drawn with two clicks on the frame is counted and saved with the result.
+    from PySide6.QtCore import QPoint
+
+    assert viewer.draw_line.isEnabled()
+    qtbot.mouseClick(viewer.draw_line, Qt.MouseButton.LeftButton)
+    rect = viewer.view.image_rect()
+    top = QPoint(round(rect.center().x()), round(rect.top() + 2))
+    bottom = QPoint(round(rect.center().x()), round(rect.bottom() - 2))
+    qtbot.mouseClick(viewer.view, Qt.MouseButton.LeftButton, pos=top)
+    with qtbot.waitSignal(viewer.counts_shown, timeout=60_000) as shown:
+        qtbot.mouseClick(viewer.view, Qt.MouseButton.LeftButton, pos=bottom)
+    assert shown.args[0].startswith("line1: ")
+    lines, zones = app.tracks.saved_geometry(demo.alice, job.id)
+    assert len(lines) == 1 and zones == []
+    (x1, y1), (x2, y2) = lines[0].points
+    assert x1 == pytest.approx(x2, abs=2) and y1 < 10 and y2 > video.height - 10
+    assert viewer.view.lines == [list(lines[0].points)]
+    # Reopening the result brings the saved line back, counted again.
+    with qtbot.waitSignal(viewer.counts_shown, timeout=60_000):
+        viewer.open_job(job)
+    assert viewer.view.lines == [list(lines[0].points)]
+    wait_idle(qtbot, window)
 
 
 def test_selecting_a_box_follows_its_track_through_its_frames(  # type: ignore[no-untyped-def]
@@ -144,3 +169,31 @@ def test_trails_follow_each_track_over_the_last_seconds(  # type: ignore[no-unty
     assert not viewer.view.grab().isNull()  # painting the trails works
     viewer.trails.setChecked(False)
     assert viewer.view.trails == []
+
+
+def test_a_zone_is_drawn_with_clicks_and_closed_by_a_double_click(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QImage
+
+    from videolab.gui.widgets.frame_view import FrameView
+
+    view = FrameView()
+    qtbot.addWidget(view)
+    view.resize(648, 368)  # the 640x360 frame at scale 1 inside the 4 px margin
+    view.show()
+    view.set_image(QImage(640, 360, QImage.Format.Format_RGB32))
+    rect = view.image_rect()
+    corners = [(100, 50), (300, 50), (300, 200)]
+    view.start_drawing("zone")
+    for x, y in corners:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton,
+                         pos=QPoint(round(rect.left() + x), round(rect.top() + y)))
+    assert view.draft == [pytest.approx(c, abs=1.5) for c in corners]
+    with qtbot.waitSignal(view.shape_drawn) as drawn:
+        qtbot.mouseDClick(view, Qt.MouseButton.LeftButton,
+                          pos=QPoint(round(rect.left() + 100), round(rect.top() + 200)))
+    kind, points = drawn.args
+    assert kind == "zone" and len(points) >= 3 and view.drawing is None
+    assert points[:3] == [pytest.approx(c, abs=1.5) for c in corners]
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert view.draft == []  # not drawing any more: clicks add nothing

@@ -71,6 +71,23 @@ class TrackService:
             self.jobs._owned(s, actor, job_id)
             return geometry_from_json(self.jobs.results.counting(s, job_id))
 
+    def count_points(
+        self,
+        actor: UserDTO,
+        job_id: uuid.UUID,
+        lines: Sequence[Sequence[tuple[float, float]]],
+        zones: Sequence[Sequence[tuple[float, float]]],
+    ) -> Counts:
+        """``counts`` for lines and zones given as point lists (video pixels), named line1...,
+        zone1...; saved with the result like ``counts``."""
+        from videolab.inference.counting import CountingLine, CountingZone
+
+        built_lines = [CountingLine(f"line{i}", (tuple(p[0]), tuple(p[1])))  # type: ignore[arg-type]
+                       for i, p in enumerate(lines, 1)]
+        built_zones = [CountingZone(f"zone{i}", tuple(tuple(q) for q in p))  # type: ignore[misc]
+                       for i, p in enumerate(zones, 1)]
+        return self.counts(actor, job_id, built_lines, built_zones)
+
     def counts(
         self,
         actor: UserDTO,

@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from videolab.gui.widgets import look
 
 
 class FrameView(QWidget):
+    #: A counting line (2 points) or zone (3+ points) drawn by the user, in video pixels.
+    shape_drawn = Signal(str, list)
+
     def __init__(self, parent: QWidget | None = None, *, placeholder: str = "No frame") -> None:
         super().__init__(parent)
         self.image: QImage | None = None
@@ -22,6 +35,11 @@ class FrameView(QWidget):
         self.highlight: int | None = None
         # Track trails: (class id, centres in video pixels, oldest first) per track.
         self.trails: list[tuple[int, list[tuple[float, float]]]] = []
+        # Counting geometry shown over the frame, and the shape being drawn ("line"/"zone").
+        self.lines: list[list[tuple[float, float]]] = []
+        self.zones: list[list[tuple[float, float]]] = []
+        self.drawing: str | None = None
+        self.draft: list[tuple[float, float]] = []
         self.placeholder = placeholder
         self.caption = ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -54,6 +72,48 @@ class FrameView(QWidget):
         self.trails = trails
         self.update()
 
+    def set_geometry(
+        self, lines: list[list[tuple[float, float]]], zones: list[list[tuple[float, float]]]
+    ) -> None:
+        self.lines, self.zones = lines, zones
+        self.update()
+
+    def start_drawing(self, kind: str) -> None:
+        """Clicks now add points: a line ends at its 2nd, a zone at a double-click (3+)."""
+        self.drawing, self.draft = kind, []
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def to_video(self, pos: QPointF) -> tuple[float, float] | None:
+        target = self.image_rect()
+        if self.image is None or not target.contains(pos):
+            return None
+        return (
+            round((pos.x() - target.left()) * self.image.width() / target.width(), 1),
+            round((pos.y() - target.top()) * self.image.height() / target.height(), 1),
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        point = self.to_video(event.position()) if self.drawing else None
+        if point is None:
+            super().mousePressEvent(event)
+            return
+        self.draft.append(point)
+        if self.drawing == "line" and len(self.draft) == 2:
+            self._finish()
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.drawing == "zone" and len(self.draft) >= 3:
+            self._finish()
+        else:
+            super().mouseDoubleClickEvent(event)
+
+    def _finish(self) -> None:
+        kind, points = self.drawing or "", list(self.draft)
+        self.drawing, self.draft = None, []
+        self.unsetCursor()
+        self.shape_drawn.emit(kind, points)
+
     def set_highlight(self, row: int | None) -> None:
         self.highlight = row
         self.update()
@@ -81,6 +141,7 @@ class FrameView(QWidget):
             return
         target = self.image_rect()
         painter.drawImage(target, self.image)
+        self._paint_geometry(painter, target)
         if self.show_boxes:
             self._paint_trails(painter, target)
             self._paint_boxes(painter, target)
@@ -93,6 +154,24 @@ class FrameView(QWidget):
             painter.drawRoundedRect(r, 4, 4)
             painter.setPen(QColor("white"))
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self.caption)
+
+    def _paint_geometry(self, painter: QPainter, target: QRectF) -> None:
+        assert self.image is not None
+        sx = target.width() / self.image.width()
+        sy = target.height() / self.image.height()
+
+        def scaled(points: list[tuple[float, float]]) -> list[QPointF]:
+            return [QPointF(target.left() + x * sx, target.top() + y * sy) for x, y in points]
+
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor("#ffd400"), 2.5))
+        for line in self.lines:
+            painter.drawPolyline(scaled(line))
+        for zone in self.zones:
+            painter.drawPolygon(QPolygonF(scaled(zone)))
+        if self.draft:
+            painter.setPen(QPen(QColor("#ffd400"), 1.5, Qt.PenStyle.DashLine))
+            painter.drawPolyline(scaled(self.draft))
 
     def _paint_trails(self, painter: QPainter, target: QRectF) -> None:
         assert self.image is not None

@@ -83,9 +83,43 @@ def export_mp4(
     return report.path
 
 
+Points = list[tuple[float, float]]
+
+
+def load_geometry(
+    app: VideoLab, user: UserDTO, job_id: uuid.UUID
+) -> tuple[list[Points], list[Points]]:
+    """The counting lines and zones saved with a result, as point lists (worker code)."""
+    lines, zones = app.tracks.saved_geometry(user, job_id)
+    return [list(ln.points) for ln in lines], [list(z.points) for z in zones]
+
+
+def counts_text(counts: Any) -> str:
+    """Line crossings per class and direction, and each zone's busiest moment."""
+    rows: list[str] = []
+    by_line: dict[str, list[str]] = {}
+    for c in counts.lines:
+        entry = by_line.setdefault(c.line, [])
+        if c.in_count or c.out_count:
+            entry.append(f"{c.class_name} {c.in_count} in / {c.out_count} out")
+    for name, parts in by_line.items():
+        rows.append(f"{name}: {', '.join(parts) if parts else 'no crossings'}")
+    busiest: dict[str, tuple[int, int]] = {}
+    per_frame: dict[tuple[str, int], int] = {}
+    for z in counts.zones:
+        per_frame[(z.zone, z.frame)] = per_frame.get((z.zone, z.frame), 0) + z.occupancy
+    for (zone, frame), total in per_frame.items():
+        if zone not in busiest or total > busiest[zone][0]:
+            busiest[zone] = (total, frame)
+    for zone, (total, frame) in busiest.items():
+        rows.append(f"{zone}: at most {total} object(s) inside (frame {frame})")
+    return "\n".join(rows)
+
+
 class ResultsViewer(QWidget):
     frame_shown = Signal(int)
     exported = Signal(str, str)  # format, path
+    counts_shown = Signal(str)  # the counts text, once computed
     loaded = Signal()
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
@@ -212,6 +246,24 @@ class ResultsViewer(QWidget):
         self.chart.frame_clicked.connect(self.show_frame)
         chart_title = QLabel("Detections per class over time")
         look.heading(chart_title, 1.05)
+        # Counting lines and zones (tracked results), computed from the stored tracks.
+        self.count_lines: list[Points] = []
+        self.count_zones: list[Points] = []
+        self.draw_line = QPushButton("Draw line")
+        self.draw_line.setToolTip("Click two points on the frame: objects crossing it are counted")
+        self.draw_line.clicked.connect(lambda: self.view.start_drawing("line"))
+        self.draw_zone = QPushButton("Draw zone")
+        self.draw_zone.setToolTip("Click the corners of a zone, double-click to close it")
+        self.draw_zone.clicked.connect(lambda: self.view.start_drawing("zone"))
+        self.clear_counting = QPushButton("Clear")
+        self.clear_counting.clicked.connect(self._clear_counting)
+        self.counts_label = QLabel("Counting lines and zones need a tracked job.")
+        self.counts_label.setWordWrap(True)
+        counting_row = QHBoxLayout()
+        for button in (self.draw_line, self.draw_zone, self.clear_counting):
+            counting_row.addWidget(button)
+        counting_row.addStretch(1)
+        self.view.shape_drawn.connect(self._shape_drawn)
 
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -227,6 +279,8 @@ class ResultsViewer(QWidget):
         rl.addLayout(track_row)
         rl.addWidget(chart_title)
         rl.addWidget(self.chart, 2)
+        rl.addLayout(counting_row)
+        rl.addWidget(self.counts_label)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("results-splitter")
         self.splitter.addWidget(left)
@@ -313,6 +367,7 @@ class ResultsViewer(QWidget):
         self._summarise()
         self._chart()
         self.select_track(None)
+        self._open_counting()
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, len(self.frames) - 1))
         self.slider.setValue(0)
@@ -523,6 +578,53 @@ class ResultsViewer(QWidget):
                 if d.get("track_id") == self.selected_track]
         if rows:
             self.view.set_highlight(rows[0])
+
+    # -- counting ----------------------------------------------------------------------------
+    def _open_counting(self) -> None:
+        tracked = "tracks" in self.result
+        for button in (self.draw_line, self.draw_zone, self.clear_counting):
+            button.setEnabled(tracked and self.job is not None)
+        self.count_lines, self.count_zones = [], []
+        self.view.set_geometry([], [])
+        self.counts_label.setText(
+            "Draw a line or a zone to count objects." if tracked
+            else "Counting lines and zones need a tracked job."
+        )
+        if tracked and self.job is not None:
+            self.ctx.executor.read(
+                load_geometry, self.ctx.app, self.ctx.user, self.job.id,
+                on_result=self._geometry_loaded,
+            )
+
+    def _geometry_loaded(self, value: tuple[list[Points], list[Points]]) -> None:
+        self.count_lines, self.count_zones = value
+        self.view.set_geometry(self.count_lines, self.count_zones)
+        if self.count_lines or self.count_zones:
+            self._recount()
+
+    def _shape_drawn(self, kind: str, points: Points) -> None:
+        (self.count_lines if kind == "line" else self.count_zones).append(points)
+        self.view.set_geometry(self.count_lines, self.count_zones)
+        self._recount()
+
+    def _clear_counting(self) -> None:
+        self.count_lines, self.count_zones = [], []
+        self.view.set_geometry([], [])
+        self._recount()
+
+    def _recount(self) -> None:
+        if self.job is None:
+            return
+        self.counts_label.setText("Counting…")
+        self.ctx.executor.write(  # saves the lines and zones with the result
+            self.ctx.app.tracks.count_points, self.ctx.user, self.job.id,
+            list(self.count_lines), list(self.count_zones), on_result=self._counted,
+        )
+
+    def _counted(self, counts: Any) -> None:
+        text = counts_text(counts) or "Draw a line or a zone to count objects."
+        self.counts_label.setText(text)
+        self.counts_shown.emit(text)
 
     # -- export ------------------------------------------------------------------------------
     def export(self, key: str) -> None:
