@@ -119,6 +119,9 @@ class JobService:
         """Accept a job: validate, hold its cost, record it PENDING. Refused = nothing stored."""
         frames, cost = self._plan(actor, video_id, params)
         model = self.resolve_model(params.model, allow_untrusted=allow_untrusted_model)
+        from videolab.inference.model_info import check_job_model
+
+        check_job_model(model)  # a classifier, or a .pt without torch: refused before the hold
         check_runnable(params, model)
         with self.ctx.db.write() as s:
             user = acting_user(s, actor)
