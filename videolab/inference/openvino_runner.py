@@ -72,7 +72,10 @@ class OpenVinoDetector(DirectRunner):
         backend: str = "openvino",
         requests: int | None = None,
         dynamic_input_hw: tuple[int, int] | None = None,
+        precision: str | None = None,
     ) -> None:
+        """``precision`` "f32" forces FP32 arithmetic; by default OpenVINO picks (bf16 on CPUs
+        that have it: ~1.7x faster, boxes within a fraction of a pixel)."""
         import openvino as ov
         from openvino.preprocess import ColorFormat, PrePostProcessor
 
@@ -100,6 +103,8 @@ class OpenVinoDetector(DirectRunner):
             ).scale(255.0)
             graph = ppp.build()
             config: dict[str, Any] = {"PERFORMANCE_HINT": "THROUGHPUT"}
+            if precision is not None:
+                config["INFERENCE_PRECISION_HINT"] = precision
             self._compiled = core.compile_model(graph, "CPU", config)
             optimal = int(self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
         except Unavailable:
