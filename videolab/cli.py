@@ -511,8 +511,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    # stderr: VideoLab's own lines; what torch, NNCF, Ultralytics... say goes to the log file.
+    from videolab.inference.library_logs import configure
+    from videolab.settings import app_paths
+
+    configure(verbose=args.verbose, log_file=app_paths().cache_dir / "logs" / "videolab.log")
     if not args.verbose:
         quiet_decoder_logs()
     try:
