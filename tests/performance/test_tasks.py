@@ -252,6 +252,10 @@ def test_an_obb_job_stores_rotated_boxes_and_draws_them_rotated(
         half_w = (abs(w * np.cos(r)) + abs(h * np.sin(r))) / 2
         assert d["box_xyxy"][0] == pytest.approx(x - half_w, abs=0.05)
         assert d["box_xyxy"][2] == pytest.approx(x + half_w, abs=0.05)
+    from videolab.inference.exports import to_coco
+
+    coco = to_coco(out.result_json)["annotations"]
+    assert len(coco) == len(dets) and all(len(a["segmentation"][0]) == 8 for a in coco)
     # Drawn rotated: the envelope's corner is left alone, the rotated edge's midpoint is drawn.
     first = out.result_json["frames"][0]
     with zipfile.ZipFile(tmp_path / "obb.zip") as archive:
