@@ -35,7 +35,7 @@ from pathlib import Path
 from videolab.inference import models
 from videolab.inference.carbon import CarbonSettings
 from videolab.inference.model_info import check_job_model
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 from videolab.domain.errors import VideoLabError
 

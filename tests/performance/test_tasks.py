@@ -22,6 +22,7 @@ from tests.performance.task_models import OBB_ANGLE, build_task_model, export
 from videolab.db.models import InferenceJob
 from videolab.domain.enums import JobStatus
 from videolab.domain.errors import InvalidInput, Unavailable
+from videolab.domain.params import DetectionParams
 from videolab.inference import direct_runner
 from videolab.inference.backends import Calibration, plan_backend
 from videolab.inference.detections import Detection, ImplausibleOutput, to_detections
@@ -30,7 +31,6 @@ from videolab.inference.direct_runner import DirectRunner
 from videolab.inference.model_info import check_job_model, inspect_model
 from videolab.inference.models import resolve_model
 from videolab.inference.openvino_runner import OpenVinoDetector
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 from videolab.inference.ultralytics_env import import_ultralytics
 
