@@ -28,7 +28,7 @@ from videolab.domain.errors import (
 )
 from videolab.domain.money import format_tokens
 from videolab.domain.params import DetectionParams
-from videolab.inference.runnable import check_runnable
+from videolab.inference.runnable import check_classes, check_runnable
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
 from videolab.services.base import ServiceContext, acting_user, owned_dataset
@@ -121,8 +121,10 @@ class JobService:
         model = self.resolve_model(params.model, allow_untrusted=allow_untrusted_model)
         from videolab.inference.model_info import check_job_model
 
-        check_job_model(model)  # a classifier, or a .pt without torch: refused before the hold
+        # A classifier, a .pt without torch, an unknown class, a device or backend that could
+        # only fail: all refused before anything is held.
         check_runnable(params, model)
+        check_classes(params, model, check_job_model(model).class_names)
         with self.ctx.db.write() as s:
             user = acting_user(s, actor)
             if cost > user.tokens:
