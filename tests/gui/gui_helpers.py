@@ -15,7 +15,8 @@ from videolab.services.app import VideoLab
 
 
 def wait_idle(qtbot, window: MainWindow, timeout: int = 30_000) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: not window.executor.busy, timeout=timeout)
+    """Until every operation, and every reload the changes it announced started, is done."""
+    qtbot.waitUntil(lambda: not window.ops.busy, timeout=timeout)
 
 
 def copy_clip(src: Path, dst_dir: Path, name: str) -> Path:
@@ -51,4 +52,5 @@ def open_window(qtbot, lab: VideoLab, user: UserDTO) -> MainWindow:  # type: ign
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
+    wait_idle(qtbot, window)  # the panels' first contents
     return window

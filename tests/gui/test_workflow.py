@@ -171,9 +171,9 @@ def test_cancel_a_running_job(qtbot, window: MainWindow) -> None:  # type: ignor
     done = finished.args[0]
     assert done.status is JobStatus.ABORTED
     assert "aborted" in window.message_bar.text()
+    wait_idle(qtbot, window)  # the job's end announced BALANCE: the account is re-read
     assert window.session.user.tokens_milli == before - done.charged_milli
     assert done.charged_milli < job.cost_milli
-    wait_idle(qtbot, window)
 
 
 def test_insufficient_credits_for_a_job(qtbot, app: VideoLab, demo, clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ frame, boxes and labels on/off, per-class counts over time, and exports."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from videolab.gui.context import GuiContext
 from videolab.gui.frames import FrameReader, make_thumbnails, sample
 from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel
 from videolab.gui.models.roles import ID_ROLE
+from videolab.gui.ops import Latest, Queue
 from videolab.gui.widgets import look
 from videolab.gui.widgets.counts_chart import CountsChart
 from videolab.gui.widgets.frame_view import FrameView
@@ -77,7 +79,12 @@ class ResultsViewer(QWidget):
         self.by_index: dict[int, list[dict[str, Any]]] = {}
         self.reader: FrameReader | None = None
         self.current_frame: int | None = None
-        self._thumb_worker: Any = None
+        # Long file work, latest wins: opening another job, or scrubbing on, drops the answer
+        # to the previous request (the ZIP of annotated frames is materialised and hashed the
+        # first time a frame is read from it: never on the GUI thread).
+        self._load: Latest[tuple[dict[str, Any], Path | None]] = Latest(ctx.ops, Queue.FILE)
+        self._frame: Latest[bytes] = Latest(ctx.ops, Queue.FILE)
+        self._thumbs: Latest[int] = Latest(ctx.ops, Queue.FILE)
 
         self.title = QLabel("Results")
         look.heading(self.title, 1.4)
@@ -251,8 +258,10 @@ class ResultsViewer(QWidget):
         self.title.setText(f"Results — {job.video_name}")
         self.summary.setText("Loading…")
         self._set_enabled(False)
-        self.ctx.executor.read(
-            load_result, self.ctx.app, self.ctx.user, job.id, on_result=self._loaded
+        self._frame.drop()
+        self._load.run(
+            load_result, self.ctx.app, self.ctx.user, job.id, success=self._loaded,
+            context="Opening the results",
         )
 
     def _loaded(self, value: tuple[dict[str, Any], Path | None]) -> None:
@@ -310,13 +319,9 @@ class ResultsViewer(QWidget):
         self.strip_model.set_frames(chosen)
         if video_path is None or not chosen:
             return
-        if self._thumb_worker is not None:
-            self._thumb_worker.cancel()
-        self._thumb_worker = self.ctx.executor.read(
-            make_thumbnails,
-            video_path,
-            chosen,
-            on_progress=self._thumbnail,
+        self._thumbs.run(
+            make_thumbnails, video_path, chosen, success=lambda _n: None,
+            progress=self._thumbnail, context="Thumbnails",
         )
 
     def _thumbnail(self, value: tuple[int, bytes]) -> None:
@@ -326,9 +331,8 @@ class ResultsViewer(QWidget):
             self.strip_model.set_thumbnail(frame, QPixmap.fromImage(image))
 
     def close_reader(self) -> None:
-        if self._thumb_worker is not None:
-            self._thumb_worker.cancel()
-            self._thumb_worker = None
+        self._thumbs.drop()
+        self._frame.drop()
         if self.reader is not None:
             self.reader.close()
             self.reader = None
@@ -341,17 +345,15 @@ class ResultsViewer(QWidget):
         detections = self.by_index[frame]
         image = self.reader.image(frame) if self.reader is not None else None
         if image is None and self.job is not None:
-            try:  # no local video: the annotated frame from the stored ZIP
-                image = QImage.fromData(
-                    self.ctx.app.jobs.frame_image(self.ctx.user, self.job.id, frame)
-                )
-                detections_for_view: list[dict[str, Any]] = []
-            except Exception as exc:
-                self.ctx.errors.handle(exc)
-                image, detections_for_view = None, []
+            # No local video: the annotated frame comes from the stored ZIP, off the GUI
+            # thread; the previous frame stays on screen until it lands.
+            self._frame.run(
+                self.ctx.app.jobs.frame_image, self.ctx.user, self.job.id, frame,
+                success=self._zip_frame, context="Reading the frame",
+            )
         else:
-            detections_for_view = detections
-        self.view.set_image(image, detections_for_view)
+            self._frame.drop()
+            self.view.set_image(image, detections)
         self.det_model.set_detections(detections)
         self.det_title.setText(f"Detections in frame {frame} ({len(detections)})")
         pos = self.frames.index(frame)
@@ -366,6 +368,10 @@ class ResultsViewer(QWidget):
         if row >= 0:
             self.strip.setCurrentIndex(self.strip_model.index(row))
         self.frame_shown.emit(frame)
+
+    def _zip_frame(self, jpeg: bytes) -> None:
+        image = QImage.fromData(jpeg)
+        self.view.set_image(None if image.isNull() else image, [])  # boxes are drawn in
 
     def _slider_moved(self, pos: int) -> None:
         if 0 <= pos < len(self.frames):
@@ -422,15 +428,16 @@ class ResultsViewer(QWidget):
         )
         if not path:
             return
-        self.ctx.executor.read(
+        self.ctx.ops.long(
             self.ctx.app.jobs.export_result,
             self.ctx.user,
             self.job.id,
             key,
             Path(path),
-            on_result=lambda out, k=key: self._exported(k, str(out)),
+            success=partial(self._exported, key),
+            context="Export",
         )
 
-    def _exported(self, key: str, path: str) -> None:
+    def _exported(self, key: str, path: Path) -> None:
         self.ctx.notify(f"Exported {key.upper()} to {path}.", "success")
-        self.exported.emit(key, path)
+        self.exported.emit(key, str(path))
