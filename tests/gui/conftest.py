@@ -9,9 +9,9 @@ import keyring
 import pytest
 from gui_helpers import open_window
 from keyring.backend import KeyringBackend
-from sql_guard import GuiThreadSqlGuard
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
+from sql_guard import GuiThreadSqlGuard
 
 from videolab.gui import main_thread_gc, workers
 from videolab.gui.main_window import MainWindow
