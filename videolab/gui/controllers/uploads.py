@@ -1,11 +1,15 @@
 """Uploads in two phases that decode each file once.
 
-1. **Probe** (``VideoService.probe_upload``) on the long-file queue: decode and count the
-   frames, make the thumbnail; the row then shows the cost and the balance. A multi-minute
-   decode never holds up a rename or a job submission: those go to the write queue.
+1. **Probe** (``VideoService.probe_upload``) on the long-file queue: measure the file, count
+   what it holds, make the thumbnail; the row then shows the cost and the balance. Long file
+   work never holds up a rename or a job submission: those go to the write queue.
 2. **Store** (``VideoService.store_upload``) on the write queue: one short transaction stores
    the row and the bytes and charges, reusing what the probe measured (the service checks that
    the file did not change in between).
+3. **Count frames** (``VideoService.verify_frames``) on the long-file queue, when the service
+   stored the video unverified: the one full decode of the file, with the decoder jobs use;
+   frames charged that do not decode are refunded. If it does not finish, the video stays
+   stored and is checked before its first job.
 
 Every file is its own pair of operations, so a bad file fails alone and the others carry on.
 """
@@ -34,10 +38,11 @@ from videolab.services.app import VideoLab
 if TYPE_CHECKING:
     from videolab.domain.dto import UploadProbe
 
-WAITING, PROBING, UPLOADING, DONE, FAILED, CANCELLED = (
+WAITING, PROBING, UPLOADING, VERIFYING, DONE, FAILED, CANCELLED = (
     "Waiting",
     "Checking",
     "Uploading",
+    "Counting frames",
     "Uploaded",
     "Failed",
     "Cancelled",
@@ -164,7 +169,7 @@ class UploadController(QObject):
             probe,
             changes=Change.VIDEOS | Change.DATASETS | Change.BALANCE,
             progress=partial(self._progress, key),
-            success=partial(self._done, key),
+            success=partial(self._stored, key, probe),
             failure=partial(self._failed, key),
             finished=partial(self._finished, key),
         )
@@ -194,6 +199,27 @@ class UploadController(QObject):
         elif kind == "store":
             self._update(key, state=UPLOADING, done_bytes=value[1], total_bytes=value[2])
 
+    def _stored(self, key: uuid.UUID, probe: UploadProbe, video: VideoDTO) -> None:
+        self.uploaded.emit(video)
+        if video.frames_verified:
+            self._done(key, video)
+            return
+        self._update(
+            key, state=VERIFYING, done_bytes=video.size_bytes, total_bytes=video.size_bytes,
+            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged; counting the "
+            "frames that decode…",
+        )
+        self._workers[key] = self.ctx.ops.long(
+            self.ctx.app.videos.verify_frames,
+            self.ctx.user,
+            video.id,
+            source=probe,
+            changes=Change.VIDEOS | Change.DATASETS | Change.BALANCE,
+            success=partial(self._done, key),
+            failure=partial(self._unverified, key, video),
+            finished=partial(self._finished, key),
+        )
+
     def _done(self, key: uuid.UUID, video: VideoDTO) -> None:
         self._update(
             key,
@@ -204,7 +230,16 @@ class UploadController(QObject):
             total_bytes=video.size_bytes,
             message=f"Stored · {format_tokens(video.cost_milli)} tokens charged",
         )
-        self.uploaded.emit(video)
+
+    def _unverified(self, key: uuid.UUID, video: VideoDTO, exc: BaseException) -> None:
+        """The video is stored and paid for; its frames are counted before its first job."""
+        self._update(
+            key, state=DONE,
+            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged; frames are "
+            "checked before its first job",
+        )
+        if not isinstance(exc, Cancelled):
+            self.ctx.ops.report(exc, f"Counting the frames of {video.name}")
 
     def _failed(self, key: uuid.UUID, exc: BaseException) -> None:
         state = CANCELLED if isinstance(exc, Cancelled) else FAILED
