@@ -251,3 +251,13 @@ def test_an_upload_decodes_the_video_once(  # type: ignore[no-untyped-def]
     assert [v.frame_count for v in window.videos.model.rows()] == [20]
     assert len(decodes) == 1, f"the video was decoded {len(decodes)} times"
     assert threading.main_thread().name not in decodes
+
+
+def test_a_dataset_in_the_trash_shows_no_error(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Its videos are hidden until it is restored: the panel says so, without asking."""
+    window.datasets.set_trash_mode(True)
+    wait_idle(qtbot, window)
+    assert window.datasets.current() is not None and window.datasets.current().is_deleted
+    assert window.videos.stack.currentWidget() is window.videos.drop_hint
+    assert "Restore this dataset" in window.videos.drop_hint.sub.text()
+    assert window.errors.history == []

@@ -120,3 +120,16 @@ def test_first_start_creates_the_administrator(qtbot, tmp_home, tmp_path: Path) 
         assert not lab.auth.needs_first_admin()
     finally:
         lab.close()
+
+
+def test_the_dialog_grows_to_fit_the_demo_hint(qtbot, app: VideoLab) -> None:  # type: ignore[no-untyped-def]
+    """Shown while the database opens, the dialog then gets a three-line demo hint; it must
+    grow instead of squeezing the fields to a few pixels (seen on X11 with openbox)."""
+    dialog = LoginDialog(TokenStore("test"), demo=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.set_app(app, needs_first_admin=False)
+    qtbot.wait(50)
+    assert dialog.height() >= dialog.sizeHint().height()
+    assert dialog.email.height() >= dialog.email.minimumSizeHint().height()

@@ -181,6 +181,16 @@ class LoginDialog(QDialog):
         for w in (self.email, self.password, self.confirm, self.submit):
             w.setEnabled(mode != LOADING)
         self._update_keyring_note()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to what the texts now need (the demo hint and the mode change after the dialog
+        is on screen); a window manager does not resize a shown dialog by itself, and the
+        fields were squeezed to a few pixels."""
+        self.layout().activate()
+        needed = self.sizeHint()
+        if needed.height() > self.height() or needed.width() > self.width():
+            self.resize(max(self.width(), needed.width()), max(self.height(), needed.height()))
 
     def set_app(self, app: VideoLab, *, needs_first_admin: bool | None = None) -> None:
         """The database is open. Whether it has accounts yet is asked off the GUI thread
@@ -193,6 +203,7 @@ class LoginDialog(QDialog):
             "<b>bob@example.com</b> (50) or <b>admin@example.com</b> (1000); "
             f"the password is <b>{DEMO_PASSWORD}</b>."
         )
+        self._fit()
         if needs_first_admin is None:
             self.ops.query(app.auth.needs_first_admin, success=self._ready)
         else:

@@ -214,6 +214,11 @@ class VideosPanel(QWidget):
     def reload(self) -> None:
         if self.dataset is None:
             return
+        if self.dataset.is_deleted:  # its videos are hidden until it is restored
+            self._rows.drop()
+            self.model.set_rows([])
+            self._update_stack()
+            return
         self._rows.run(
             self.ctx.app.videos.list,
             self.ctx.user,
