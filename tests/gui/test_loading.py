@@ -94,3 +94,21 @@ def test_a_job_process_report_refreshes_the_jobs_table_without_any_poll(  # type
     assert window.session.user.tokens_milli == app.auth.refresh(window.session.user).tokens_milli
     assert window.session.user.tokens_milli < 100_000
     app.jobs.fail_unfinished(job.id, "test over")
+
+
+def test_a_failed_load_leaves_no_loading_placeholder(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, app: VideoLab, monkeypatch
+) -> None:
+    from videolab.domain.errors import Unavailable
+
+    def unavailable(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise Unavailable("The database is busy.")
+
+    monkeypatch.setattr(app.videos, "list", unavailable)
+    monkeypatch.setattr(app.datasets, "list", unavailable)
+    window.datasets.set_trash_mode(True)
+    window.datasets.set_trash_mode(False)
+    wait_idle(qtbot, window)
+    assert "The database is busy." in window.message_bar.text()
+    assert "Loading" not in window.datasets.empty.text()
+    assert window.videos.stack.currentWidget() is not window.videos.loading_hint

@@ -170,12 +170,16 @@ class DatasetsPanel(QWidget):
             search=self.search.text().strip() or None,
             deleted=self.trash_mode,
             success=self._show,
-            context="Loading datasets",
+            failure=self._load_failed,
         )
 
     @property
     def loading(self) -> bool:
         return self._rows.pending
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.ctx.ops.report(exc, "Loading datasets")
+        self._update_empty()  # no placeholder left saying "Loading…"
 
     def _show(self, rows: list[DatasetDTO]) -> None:
         before = self.current()

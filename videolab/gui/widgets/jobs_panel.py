@@ -185,8 +185,12 @@ class JobsPanel(QWidget):
 
     def reload(self) -> None:
         self._rows.run(
-            self.ctx.app.jobs.list, self.ctx.user, success=self._show, context="Loading jobs"
+            self.ctx.app.jobs.list, self.ctx.user, success=self._show, failure=self._load_failed
         )
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.ctx.ops.report(exc, "Loading jobs")
+        self.table_stack.setCurrentWidget(self.view)  # no placeholder left saying "Loading…"
 
     @property
     def loading(self) -> bool:

@@ -224,13 +224,17 @@ class VideosPanel(QWidget):
             self.ctx.user,
             self.dataset.id,
             success=self._show,
-            context="Loading videos",
+            failure=self._load_failed,
         )
         self._update_stack()
 
     @property
     def loading(self) -> bool:
         return self._rows.pending
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.ctx.ops.report(exc, "Loading videos")
+        self._update_stack()  # no placeholder left saying "Loading…"
 
     def _show(self, rows: list[VideoDTO]) -> None:
         self.model.set_rows(sorted(rows, key=lambda v: v.created_at, reverse=True))
