@@ -9,7 +9,7 @@ from gui_helpers import wait_idle
 from PySide6.QtCore import QTimer
 
 from videolab.gui.main_window import MainWindow
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.services.app import VideoLab
 from videolab.services.job_launcher import ChildProgress
 
