@@ -8,8 +8,8 @@ import uuid
 from gui_helpers import wait_idle
 from PySide6.QtCore import QTimer
 
-from videolab.gui.main_window import MainWindow
 from videolab.domain.params import DetectionParams
+from videolab.gui.main_window import MainWindow
 from videolab.services.app import VideoLab
 from videolab.services.job_launcher import ChildProgress
 

@@ -187,7 +187,9 @@ class LoginDialog(QDialog):
         """Grow to what the texts now need (the demo hint and the mode change after the dialog
         is on screen); a window manager does not resize a shown dialog by itself, and the
         fields were squeezed to a few pixels."""
-        self.layout().activate()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
         needed = self.sizeHint()
         if needed.height() > self.height() or needed.width() > self.width():
             self.resize(max(self.width(), needed.width()), max(self.height(), needed.height()))

@@ -164,12 +164,13 @@ class AdminPanel(QWidget):
         self.rename_tag_button.setEnabled(has_tag)
         self.delete_tag_button.setEnabled(has_tag)
 
-    def _write(self, fn, *args, done: str = "", tags: bool = False) -> None:
+    def _write(
+        self, fn, *args, done: str = "", tags: bool = False, changes: Change | None = None
+    ) -> None:
         """An administrative write. Accounts changes may include the admin's own balance;
         tag changes also rename or remove tags on datasets' cards."""
-        changes = (
-            Change.TAGS | Change.DATASETS if tags else Change.USERS | Change.BALANCE
-        )
+        if changes is None:
+            changes = Change.TAGS | Change.DATASETS if tags else Change.USERS | Change.BALANCE
 
         def finished(_: object) -> None:
             if done:
@@ -269,6 +270,7 @@ class AdminPanel(QWidget):
                 partial(self.ctx.app.users.delete, to_email=dialog.receiver_email()),
                 user.email,
                 done=f"{user.email} deleted; its data went to {dialog.receiver_email()}.",
+                changes=Change.ALL,  # the receiver may be the administrator: new datasets
             )
         )
         dialog.open()
