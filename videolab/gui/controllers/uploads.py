@@ -70,7 +70,7 @@ class UploadItem:
     def fraction(self) -> float | None:
         if self.state == DONE:
             return 1.0
-        if self.state == UPLOADING and self.total_bytes:
+        if self.state in (PROBING, UPLOADING) and self.total_bytes:
             return self.done_bytes / self.total_bytes
         return None
 
@@ -83,9 +83,13 @@ def probe_file(
     progress: Callable[..., None],
     cancel: threading.Event,
 ) -> UploadProbe:
-    """Phase 1 (long-file queue): decode once, measure, price. Plain Python, no Qt."""
-    progress(("probe",), force=True)
-    return app.videos.probe_upload(user, dataset_id, Path(path), cancel=cancel)
+    """Phase 1 (long-file queue): measure and price the file. Plain Python, no Qt."""
+    progress(("probe", 0, 0), force=True)
+
+    def read(done: int, total: int, *_phase: object) -> None:
+        progress(("probe", done, total), force=done >= total)
+
+    return app.videos.probe_upload(user, dataset_id, Path(path), cancel=cancel, progress=read)
 
 
 def store_probed(
@@ -195,7 +199,7 @@ class UploadController(QObject):
     def _progress(self, key: uuid.UUID, value: tuple[Any, ...]) -> None:
         kind = value[0]
         if kind == "probe":
-            self._update(key, state=PROBING)
+            self._update(key, state=PROBING, done_bytes=value[1], total_bytes=value[2])
         elif kind == "store":
             self._update(key, state=UPLOADING, done_bytes=value[1], total_bytes=value[2])
 
