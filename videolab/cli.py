@@ -16,11 +16,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from videolab import cli_format as fmt
-from videolab.domain.dto import JobDTO, UserDTO
+from videolab.domain.dto import JobDTO, UserDTO, VideoDTO
 from videolab.domain.enums import JobStatus
 from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
 from videolab.domain.money import parse_tokens
@@ -138,8 +139,8 @@ def cmd_videos(app: VideoLab, args: argparse.Namespace) -> int:
     if sub == "list":
         ds = app.datasets.resolve(user, args.dataset)
         items = app.videos.list(user, ds.id)
-        rows = [[v.name, str(v.frame_count), f"{v.width}x{v.height}", f"{v.duration_s:.1f}s",
-                 str(v.id)] for v in items]
+        rows = [[v.name, f"{v.frame_count}{'' if v.frames_verified else ' (unchecked)'}",
+                 f"{v.width}x{v.height}", f"{v.duration_s:.1f}s", str(v.id)] for v in items]
         fmt.emit([fmt.video_json(v) for v in items], as_json=args.json,
                  text=fmt.table(rows, ["NAME", "FRAMES", "SIZE", "DURATION", "ID"]))
         return 0
@@ -153,23 +154,84 @@ def cmd_videos(app: VideoLab, args: argparse.Namespace) -> int:
         fmt.emit({"deleted": args.video, "jobs_stopped": [fmt.job_json(j) for j in stopped]},
                  as_json=args.json, text="\n".join(lines))
         return 0
+    return upload_files(app, user, args)
+
+
+def upload_files(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> int:
+    """``videos upload DS FILE...``: each file on its own, stored or refused.
+
+    A file is probed (its packets counted), then stored and charged in one transaction; a
+    refusal stops only that file. While the next file is stored, a background thread counts
+    the frames of the last one that decode, with the decoder jobs use, and refunds any packet
+    that did not decode; the command waits for those checks before printing its summary. If
+    it is interrupted meanwhile, the videos stay stored and are checked before their first job.
+    """
     ds = app.datasets.resolve(user, args.dataset)
-    results: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
+    cancel = threading.Event()
+    checks: list[tuple[int, Future[VideoDTO]]] = []
+    recorded: set[int] = set()
     code = 0
-    for file in args.files:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-check") as checker:
         try:
-            video = app.videos.upload(user, ds.id, Path(file))
-        except VideoLabError as exc:
-            print(f"error: {one_line(exc.message)}", file=sys.stderr)
-            results.append({"file": file, "error": exc.message})
-            code = code or exc.exit_code
-            continue
-        results.append(fmt.video_json(video))
-        if not args.json:
-            print(f"Uploaded {video.name}: {video.frame_count} frames, "
-                  f"{fmt.tokens(video.cost_milli)} tokens ({video.id})")
-    fmt.emit(results, as_json=args.json)
+            for file in args.files:
+                shown = os.fsencode(file).decode("utf-8", errors="replace")  # printable
+                try:
+                    probe = app.videos.probe_upload(user, ds.id, Path(file), cancel=cancel)
+                    video = app.videos.store_upload(user, ds.id, probe, cancel=cancel)
+                except VideoLabError as exc:
+                    print(f"error: {one_line(exc.message)}", file=sys.stderr)
+                    outcomes.append({"file": shown, "status": "refused", "error": exc.message})
+                    code = code or exc.exit_code
+                    continue
+                outcomes.append({"file": shown, "status": "stored", **fmt.video_json(video),
+                                 "charged_frames": video.frame_count})
+                future = checker.submit(app.videos.verify_frames, user, video.id, source=probe,
+                                        cancel=cancel)
+                checks.append((len(outcomes) - 1, future))
+            for index, future in checks:
+                _record_check(outcomes[index], future)
+                recorded.add(index)
+        except KeyboardInterrupt:
+            cancel.set()
+            for _, future in checks:
+                future.cancel()
+            print("interrupted: the videos stored so far are kept; their frames are checked "
+                  "before their first job", file=sys.stderr)
+            code = 130
+        for index, future in checks:  # what finished before an interruption still counts
+            if future.done() and not future.cancelled() and index not in recorded:
+                _record_check(outcomes[index], future)
+    fmt.emit(outcomes, as_json=args.json,
+             text="\n".join(_upload_summary(item) for item in outcomes))
     return code
+
+
+def _record_check(item: dict[str, Any], future: Future[VideoDTO]) -> None:
+    """The video as its frame check left it. A check that failed leaves it stored and
+    unchecked: it is checked again before its first job."""
+    try:
+        item.update(fmt.video_json(future.result()))
+    except VideoLabError as exc:
+        item["check_error"] = exc.message
+    except Exception as exc:
+        logging.getLogger("videolab").warning("frame check failed", exc_info=True)
+        item["check_error"] = f"{type(exc).__name__}: {exc}"
+
+
+def _upload_summary(item: dict[str, Any]) -> str:
+    file = one_line(str(item["file"]))
+    if item["status"] == "refused":
+        return f"refused  {file}: {one_line(str(item['error']))}"
+    named = "" if item["name"] == Path(file).name else f" as \"{one_line(item['name'])}\""
+    line = (f"stored   {file}{named}: {item['frame_count']} frames, "
+            f"{item['cost']:.3f} tokens ({item['id']})")
+    if not item["frames_verified"]:
+        return f"{line}; frames not checked yet (before its first job)"
+    lost = item["charged_frames"] - item["frame_count"]
+    if lost > 0:
+        line += f"; {lost} of {item['charged_frames']} frames do not decode, refunded"
+    return line
 
 
 class ProgressBar:
@@ -610,8 +672,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    # stderr: VideoLab's own lines; what torch, NNCF, Ultralytics... say goes to the log file.
+    from videolab.inference.library_logs import configure
+    from videolab.settings import app_paths
+
+    configure(verbose=args.verbose, log_file=app_paths().cache_dir / "logs" / "videolab.log")
     if not args.verbose:
         quiet_decoder_logs()
     try:

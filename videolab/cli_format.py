@@ -49,7 +49,8 @@ def video_json(v: VideoDTO) -> dict[str, Any]:
             "frame_count": v.frame_count, "fps": round(v.fps, 3), "width": v.width,
             "height": v.height, "duration_s": round(v.duration_s, 3),
             "size_bytes": v.size_bytes, "sha256": v.sha256,
-            "cost": tokens_to_float(v.cost_milli), "created_at": v.created_at.isoformat()}
+            "cost": tokens_to_float(v.cost_milli), "frames_verified": v.frames_verified,
+            "created_at": v.created_at.isoformat()}
 
 
 def tag_json(t: TagDTO) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from gui_helpers import open_window
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
+from sql_guard import GuiThreadSqlGuard
 
 from videolab.gui import main_thread_gc, workers
 from videolab.gui.main_window import MainWindow
@@ -85,6 +86,19 @@ def no_threads_left(qapp: QApplication, gui_thread_gc: None) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def no_sql_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[GuiThreadSqlGuard]:
+    """Fail a test during which GUI code ran an SQL statement on the GUI thread: every screen
+    reaches the database through ``videolab.gui.ops``, off the GUI thread."""
+    guard = GuiThreadSqlGuard().install()
+    try:
+        yield guard
+    finally:
+        guard.remove()
+    if "allow_gui_thread_sql" not in request.keywords:
+        assert not guard.hits, guard.report()
+
+
+@pytest.fixture(autouse=True)
 def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Confirmation boxes answer yes and record their text instead of blocking."""
     asked: list[str] = []
@@ -109,3 +123,11 @@ def admin_window(qtbot, app: VideoLab, demo) -> Iterator[MainWindow]:  # type: i
     win = open_window(qtbot, app, demo.admin)
     yield win
     win.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "allow_gui_thread_sql: the test runs SQL on the GUI thread on purpose (the guard's own "
+        "test)",
+    )

@@ -56,7 +56,8 @@ def test_accounts_roles_recharge_and_ledger(qtbot, admin_window: MainWindow) -> 
     assert "Added 7.250 tokens" in window.message_bar.text()
 
     select_user(panel, "bob@example.com")
-    panel.show_ledger()
+    panel.show_ledger()  # the ledger is read off the GUI thread; the dialog opens with it
+    qtbot.waitUntil(lambda: isinstance(panel.dialog, LedgerDialog), timeout=10_000)
     assert isinstance(panel.dialog, LedgerDialog)
     reasons = [panel.dialog.model.index(r, 2).data() for r in range(panel.dialog.model.rowCount())]
     assert reasons[0] == "Recharge"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtWidgets import QSplitter
 
 from videolab.gui.app import Launcher, demo_db_path, parse_args
@@ -87,6 +88,7 @@ def test_demo_never_goes_into_another_database(tmp_home) -> None:  # type: ignor
         parse_args(["--demo", "--db", "team.db"])
 
 
+@pytest.mark.allow_gui_thread_sql  # calls the launcher's worker function itself, in the test
 def test_demo_database_with_other_accounts_opens_without_demo_accounts(tmp_home) -> None:  # type: ignore[no-untyped-def]
     from videolab.gui.app import open_database
     from videolab.repositories.users import UserRepository

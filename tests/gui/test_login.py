@@ -8,10 +8,17 @@ from PySide6.QtCore import Qt
 
 from videolab.gui.app import Launcher
 from videolab.gui.keyring_store import TokenStore
-from videolab.gui.login import FIRST_ADMIN, SIGN_IN, LoginDialog
+from videolab.gui.login import FIRST_ADMIN, LOADING, SIGN_IN, LoginDialog
 from videolab.services.app import VideoLab
 from videolab.services.seed import DEMO_PASSWORD
 from videolab.settings import database_url
+
+
+def ready(qtbot, dialog: LoginDialog, app: VideoLab) -> None:  # type: ignore[no-untyped-def]
+    """Hand the dialog its database; it asks whether accounts exist off the GUI thread."""
+    dialog.set_app(app)
+    assert dialog.mode == LOADING
+    qtbot.waitUntil(lambda: dialog.mode != LOADING, timeout=10_000)
 
 
 def sign_in(qtbot, dialog: LoginDialog, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
@@ -23,7 +30,7 @@ def sign_in(qtbot, dialog: LoginDialog, email: str, password: str) -> None:  # t
 def test_wrong_password_is_shown_in_the_dialog(qtbot, app: VideoLab) -> None:  # type: ignore[no-untyped-def]
     dialog = LoginDialog(TokenStore("test"))
     qtbot.addWidget(dialog)
-    dialog.set_app(app)
+    ready(qtbot, dialog, app)
     dialog.show()
     assert dialog.mode == SIGN_IN
     sign_in(qtbot, dialog, "alice@example.com", "not the password")
@@ -38,7 +45,7 @@ def test_without_keyring_remember_me_is_off(qtbot, app: VideoLab, no_keyring) ->
     assert not store.available
     dialog = LoginDialog(store)
     qtbot.addWidget(dialog)
-    dialog.set_app(app)
+    ready(qtbot, dialog, app)
     dialog.show()
     assert not dialog.remember.isEnabled()
     assert "Remember-me is off" in dialog.keyring_note.text()
@@ -58,7 +65,7 @@ def test_remember_me_stores_a_token_and_resumes_the_session(
     assert store.available
     dialog = LoginDialog(store)
     qtbot.addWidget(dialog)
-    dialog.set_app(app)
+    ready(qtbot, dialog, app)
     dialog.remember.setChecked(True)
     with qtbot.waitSignal(dialog.signed_in, timeout=10_000) as signal:
         sign_in(qtbot, dialog, "bob@example.com", DEMO_PASSWORD)
@@ -75,6 +82,7 @@ def test_remember_me_stores_a_token_and_resumes_the_session(
     assert window.session.user.email == "bob@example.com"
     launcher.sign_out()
     assert store.load() is None
+    qtbot.waitUntil(lambda: not launcher.ops.busy, timeout=10_000)  # the token is revoked
     assert launcher.dialog is not None and launcher.dialog.isVisible()
     qtbot.addWidget(launcher.dialog)
     launcher.dialog.close()
@@ -97,7 +105,7 @@ def test_first_start_creates_the_administrator(qtbot, tmp_home, tmp_path: Path) 
     try:
         dialog = LoginDialog(TokenStore("empty"))
         qtbot.addWidget(dialog)
-        dialog.set_app(lab)
+        ready(qtbot, dialog, lab)
         assert dialog.mode == FIRST_ADMIN
         assert dialog.confirm.isVisibleTo(dialog)
         dialog.email.setText("root@example.com")
@@ -112,3 +120,16 @@ def test_first_start_creates_the_administrator(qtbot, tmp_home, tmp_path: Path) 
         assert not lab.auth.needs_first_admin()
     finally:
         lab.close()
+
+
+def test_the_dialog_grows_to_fit_the_demo_hint(qtbot, app: VideoLab) -> None:  # type: ignore[no-untyped-def]
+    """Shown while the database opens, the dialog then gets a three-line demo hint; it must
+    grow instead of squeezing the fields to a few pixels (seen on X11 with openbox)."""
+    dialog = LoginDialog(TokenStore("test"), demo=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.set_app(app, needs_first_admin=False)
+    qtbot.wait(50)
+    assert dialog.height() >= dialog.sizeHint().height()
+    assert dialog.email.height() >= dialog.email.minimumSizeHint().height()

@@ -10,6 +10,7 @@ import pytest
 
 from videolab.domain.dto import VideoDTO
 from videolab.domain.params import DetectionParams
+from videolab.gui.changes import Change
 from videolab.gui.main_window import MainWindow
 from videolab.gui.widgets.frame_view import label_text
 from videolab.gui.widgets.run_dialog import RunDialog
@@ -60,7 +61,7 @@ def test_a_tracked_job_in_the_viewer_exports_an_mp4_and_counts_a_drawn_line(  # 
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QFileDialog
 
-    from tests.gui.gui_helpers import wait_idle
+    from gui_helpers import wait_idle
 
     dataset = next(d for d in app.datasets.list(demo.alice) if not d.deleted_at)
     video = app.videos.list(demo.alice, dataset.id)[0]
@@ -91,9 +92,22 @@ def test_a_tracked_job_in_the_viewer_exports_an_mp4_and_counts_a_drawn_line(  # 
     top = QPoint(round(rect.center().x()), round(rect.top() + 2))
     bottom = QPoint(round(rect.center().x()), round(rect.bottom() - 2))
     qtbot.mouseClick(viewer.view, Qt.MouseButton.LeftButton, pos=top)
-    with qtbot.waitSignal(viewer.counts_shown, timeout=60_000) as shown:
+
+    def results_changed(changes: Change) -> bool:
+        return bool(changes & Change.RESULTS)
+
+    # Saving the line is a write that announces RESULTS; counting is long work on the result
+    # in memory, with progress.
+    progress: list[str] = []
+    with (
+        qtbot.waitSignal(window.ops.changed, check_params_cb=results_changed, timeout=60_000),
+        qtbot.waitSignal(viewer.counts_shown, timeout=60_000) as shown,
+    ):
         qtbot.mouseClick(viewer.view, Qt.MouseButton.LeftButton, pos=bottom)
+        progress.append(viewer.counts_label.text())
+    assert progress[0].startswith("Counting…")
     assert shown.args[0].startswith("line1: ")
+    wait_idle(qtbot, window)
     lines, zones = app.tracks.saved_geometry(demo.alice, job.id)
     assert len(lines) == 1 and zones == []
     (x1, y1), (x2, y2) = lines[0].points
@@ -104,6 +118,24 @@ def test_a_tracked_job_in_the_viewer_exports_an_mp4_and_counts_a_drawn_line(  # 
         viewer.open_job(job)
     assert viewer.view.lines == [list(lines[0].points)]
     wait_idle(qtbot, window)
+
+    # Lines saved by another client show up once a change is announced (View > Refresh).
+    other = [[(0.0, 100.0), (float(video.width), 100.0)]]
+    app.tracks.save_points(demo.alice, job.id, other, [])
+    with qtbot.waitSignal(viewer.counts_shown, timeout=60_000):
+        window.ops.notify(Change.ALL, "refresh")
+    assert viewer.view.lines == other and viewer.count_lines == other
+    wait_idle(qtbot, window)
+
+    # Stop: the count under way is dropped and its answer never shown.
+    shown_texts: list[str] = []
+    viewer.counts_shown.connect(shown_texts.append)
+    viewer._recount()
+    assert viewer.stop_counting.isEnabled()
+    qtbot.mouseClick(viewer.stop_counting, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert shown_texts == [] and not viewer.stop_counting.isEnabled()
+    assert viewer.counts_label.text().startswith("Counting stopped")
 
 
 def test_selecting_a_box_follows_its_track_through_its_frames(  # type: ignore[no-untyped-def]

@@ -268,12 +268,22 @@ def audit(db: Path, *, deep: bool = True, allow_unfinished_jobs: bool = False) -
             paid = q(
                 "SELECT delta FROM credit_ledger WHERE video_id = ? AND reason = 'upload'", (vid,)
             ).fetchall()
+            # An upload charges its packets; the frame check refunds those that do not decode.
+            refunds = [d for (d,) in q(
+                "SELECT delta FROM credit_ledger WHERE video_id = ? AND reason = 'upload_refund'",
+                (vid,),
+            ).fetchall()]
+            if len(refunds) > 1 or any(d <= 0 for d in refunds):
+                a.problems.append(f"video {name}: upload refunds {refunds}")
             if cost:
                 a.paid_videos += 1
                 if cost != frames:
                     a.problems.append(f"video {name}: cost {cost} != {frames} frames x 1")
-                if [d for (d,) in paid] != [-cost]:
-                    a.problems.append(f"video {name}: upload charges {paid}, expected [-{cost}]")
+                if len(paid) != 1 or -paid[0][0] - sum(refunds) != cost:
+                    a.problems.append(
+                        f"video {name}: upload charges {paid} and refunds {refunds}, "
+                        f"expected a net {-cost}"
+                    )
             elif paid:
                 a.problems.append(f"seeded video {name} has upload charges {paid}")
         orphans = q(

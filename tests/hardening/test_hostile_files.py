@@ -76,14 +76,14 @@ def _fresh(small_clip: Path, tmp_path: Path, name: str) -> Path:
 def test_file_that_disappears_after_the_probe(lab: Lab, small_clip: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     path = _fresh(small_clip, tmp_path, "vanishing.mp4")
-    real_probe = videos_module.probe_video
+    real_probe = videos_module.file_fingerprint  # the probe's last step
 
-    def probe_then_delete(p: Path, **kw: object) -> object:
-        info = real_probe(p, **kw)  # type: ignore[arg-type]
+    def probe_then_delete(p: Path, size: int) -> str:
+        info = real_probe(p, size)
         path.unlink()
         return info
 
-    monkeypatch.setattr(videos_module, "probe_video", probe_then_delete)
+    monkeypatch.setattr(videos_module, "file_fingerprint", probe_then_delete)
     before = _state(lab.db)
     with pytest.raises(InvalidInput, match=r"disappeared|does not exist"):
         lab.app.videos.upload(lab.alice, lab.dataset.id, path)
@@ -113,16 +113,16 @@ def test_file_swapped_after_the_probe_keeping_size_and_time(
     path = _fresh(small_clip, tmp_path, "swapped.mp4")
     impostor = tmp_path / "impostor.mp4"
     impostor.write_bytes(os.urandom(path.stat().st_size))
-    real_probe = videos_module.probe_video
+    real_probe = videos_module.file_fingerprint  # the probe's last step
 
-    def probe_then_swap(p: Path, **kw: object) -> object:
-        info = real_probe(p, **kw)  # type: ignore[arg-type]
+    def probe_then_swap(p: Path, size: int) -> str:
+        info = real_probe(p, size)
         st = path.stat()
         os.replace(impostor, path)
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
         return info
 
-    monkeypatch.setattr(videos_module, "probe_video", probe_then_swap)
+    monkeypatch.setattr(videos_module, "file_fingerprint", probe_then_swap)
     before = _state(lab.db)
     with pytest.raises(InvalidInput, match="changed during the upload"):
         lab.app.videos.upload(lab.alice, lab.dataset.id, path)
@@ -134,10 +134,10 @@ def test_file_rewritten_in_place_after_the_probe(
     lab: Lab, small_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _fresh(small_clip, tmp_path, "rewritten.mp4")
-    real_probe = videos_module.probe_video
+    real_probe = videos_module.file_fingerprint  # the probe's last step
 
-    def probe_then_rewrite(p: Path, **kw: object) -> object:
-        info = real_probe(p, **kw)  # type: ignore[arg-type]
+    def probe_then_rewrite(p: Path, size: int) -> str:
+        info = real_probe(p, size)
         st = path.stat()
         with open(path, "r+b") as f:
             f.seek(st.st_size // 2)
@@ -145,7 +145,7 @@ def test_file_rewritten_in_place_after_the_probe(
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
         return info
 
-    monkeypatch.setattr(videos_module, "probe_video", probe_then_rewrite)
+    monkeypatch.setattr(videos_module, "file_fingerprint", probe_then_rewrite)
     before = _state(lab.db)
     with pytest.raises(InvalidInput, match="changed during the upload"):
         lab.app.videos.upload(lab.alice, lab.dataset.id, path)

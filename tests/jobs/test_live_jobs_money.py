@@ -209,6 +209,15 @@ def test_a_device_this_machine_lacks_is_refused_before_any_hold(
     assert balance(world) == before and world.app.jobs.list(world.alice) == []
 
 
+def test_a_class_the_model_does_not_have_is_refused_before_any_hold(world: JobWorld) -> None:
+    before = balance(world)
+    with pytest.raises(InvalidInput, match=r"no class 7; its classes are 0 square, 1 disc"):
+        world.app.jobs.create(world.alice, world.video.id, DetectionParams(classes=(0, 7)))
+    assert balance(world) == before and world.app.jobs.list(world.alice) == []
+    job = world.app.jobs.create(world.alice, world.video.id, DetectionParams(classes=(2,), end=4))
+    assert job.params["classes"] == [2]
+
+
 def test_device_and_backend_ignore_case(world: JobWorld) -> None:
     job = world.app.jobs.create(
         world.alice, world.video.id, DetectionParams(device=" CPU", backend="OpenVINO", end=4)

@@ -1,5 +1,5 @@
 """A tracked job's result through the services and the CLI: the objects line, MOT and MP4
-exports, counts with their lines saved, refusals on an untracked result, and migration 0005."""
+exports, counts with their lines saved, refusals on an untracked result, and migration 0006."""
 
 from __future__ import annotations
 
@@ -140,6 +140,39 @@ def test_counts_are_saved_with_the_result_and_reused(world: TrackWorld, tmp_path
     assert len(zones_saved) == 1 and len(zones_saved[0].points) == 4
 
 
+def test_drawn_lines_are_saved_apart_and_counted_with_progress_and_cancel(
+    world: TrackWorld,
+) -> None:
+    """The desktop app's split: ``save_points`` (a short write) and ``count_drawn`` (long work
+    on the result in memory) give what ``count_points`` gives, and the count can stop."""
+    from videolab.domain.errors import InvalidInput
+    from videolab.services.tracks import count_drawn
+
+    app, alice, job = world.app, world.alice, world.tracked
+    lines = [[(200.0, 0.0), (200.0, 360.0)]]
+    zones = [[(0.0, 0.0), (320.0, 0.0), (320.0, 180.0), (0.0, 180.0)]]
+    app.tracks.save_points(alice, job.id, lines, zones)
+    saved_lines, saved_zones = app.tracks.saved_geometry(alice, job.id)
+    assert [list(ln.points) for ln in saved_lines] == lines
+    assert [list(z.points) for z in saved_zones] == zones
+
+    result = app.jobs.result(alice, job.id)
+    seen: list[tuple[int, int]] = []
+    counts = count_drawn(result, lines, zones, progress=seen.append)
+    assert counts == app.tracks.count_points(alice, job.id, lines, zones)
+    assert sum(c.in_count + c.out_count for c in counts.lines) >= 3  # crossings to count
+    assert seen == [(i, 60) for i in range(1, 61)]  # every processed frame, in order
+
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        count_drawn(result, lines, zones, cancel=stop)
+
+    with pytest.raises(InvalidInput, match="Counting needs tracks"):
+        app.tracks.save_points(alice, world.untracked.id, lines, [])
+    assert app.tracks.saved_geometry(alice, world.untracked.id) == ([], [])
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("counts", "--line", "1,2,3,4"), "Counting needs tracks"),
     (("export", "--format", "mot", "--out", "x.txt"), "MOT export needs tracks"),
@@ -152,20 +185,20 @@ def test_an_untracked_result_is_refused_with_a_clear_message(
     assert world.app.tracks.saved_geometry(world.alice, world.untracked.id) == ([], [])
 
 
-def test_migration_0005_keeps_results_across_upgrade(world: TrackWorld) -> None:
+def test_migration_0006_keeps_results_across_upgrade(world: TrackWorld) -> None:
     from alembic import command
 
     from videolab.db.migrate import alembic_config, current_revision
 
     before = world.app.jobs.result(world.alice, world.tracked.id)
     config = alembic_config(world.app.db)
-    command.downgrade(config, "0004")  # the previous revision, with this module's results
+    command.downgrade(config, "0005")  # the previous revision, with this module's results
     try:
         with world.app.db.engine.connect() as conn:
             columns = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(results)")]
         assert "counting" not in columns
     finally:
         command.upgrade(config, "head")
-    assert current_revision(world.app.db) == "0005"
+    assert current_revision(world.app.db) == "0006"
     assert world.app.jobs.result(world.alice, world.tracked.id) == before
     assert json.dumps(before)  # still plain JSON

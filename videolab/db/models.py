@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -144,8 +145,12 @@ class Video(Timestamped, Base):
         Uuid, ForeignKey("datasets.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(255))
-    #: Frames that actually decode, not the container's estimate.
+    #: Frames that actually decode, not the container's estimate; until ``frames_verified``,
+    #: the number of video packets the container holds (what the upload charged).
     frame_count: Mapped[int] = mapped_column(Integer)
+    #: False from the upload until the decoder has counted the frames (and any packet that
+    #: did not decode was refunded). Jobs only run on verified counts.
+    frames_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     fps: Mapped[float] = mapped_column(Float)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

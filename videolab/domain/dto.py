@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from videolab.domain.enums import JobStatus, LedgerReason, Role
@@ -76,8 +77,12 @@ class VideoDTO:
     sha256: str
     created_at: datetime
     thumbnail_jpeg: bytes | None = field(default=None, repr=False)
-    #: What the upload cost, in milli-tokens (0 for seeded videos).
+    #: What the upload cost, in milli-tokens (0 for seeded videos); after the frame check,
+    #: net of its refund.
     cost_milli: int = 0
+    #: False from the upload until the frames that decode have been counted: meanwhile
+    #: ``frame_count`` is the container's packet count, which is what was charged.
+    frames_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,31 @@ class UploadEstimate:
     frame_count: int
     cost_milli: int
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class UploadProbe:
+    """What ``VideoService.probe_upload`` measured, handed back to ``store_upload`` unchanged.
+
+    ``frame_count`` is the number of video packets the container holds: what the upload
+    charges (``cost_milli``). ``size_bytes``, ``mtime_ns``, ``identity`` (device, inode, size,
+    modification and change times) and ``fingerprint`` (SHA-256 of the size, the first and
+    the last MiB) let the store refuse a file that changed since it was probed.
+    """
+
+    path: Path
+    name: str
+    size_bytes: int
+    mtime_ns: int
+    frame_count: int
+    cost_milli: int
+    fps: float
+    width: int
+    height: int
+    duration_s: float
+    thumbnail_jpeg: bytes | None = field(default=None, repr=False)
+    identity: tuple[int, ...] = ()
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ class LedgerReason(StrEnum):
 
     GRANT = "grant"  # opening balance of a new account
     RECHARGE = "recharge"  # an admin added credits
-    UPLOAD = "upload"  # 0.001 token per stored frame
+    UPLOAD = "upload"  # 0.001 token per stored frame (per video packet, checked later)
+    UPLOAD_REFUND = "upload_refund"  # packets charged at upload that did not decode
     JOB_HOLD = "job_hold"  # estimated job cost held when the job is accepted
     JOB_REFUND = "job_refund"  # the unused part of a hold given back (aborted / failed job)
     TRANSFER = "transfer"  # a deleted account's balance moved to the account taking its data

@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,13 @@ from PySide6.QtWidgets import QApplication
 
 from videolab.domain.dto import UserDTO
 from videolab.gui import main_thread_gc
+from videolab.gui.changes import Change
 from videolab.gui.errors import describe
 from videolab.gui.keyring_store import TokenStore
 from videolab.gui.login import LoginDialog
+from videolab.gui.ops import Operations
 from videolab.gui.widgets.brand import app_icon
+from videolab.gui.workers import Executor
 from videolab.settings import app_paths, database_url
 
 if TYPE_CHECKING:  # the services (SQLAlchemy, OpenCV, argon2) load behind the login dialog
@@ -54,6 +58,29 @@ def open_database(db: str | None, demo: bool) -> VideoLab:
     return lab
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What the window needs to know once the database is open, all asked off the GUI thread."""
+
+    lab: VideoLab
+    needs_first_admin: bool
+    user: UserDTO | None  # signed in again by a remembered session
+    token_problem: str = ""  # why a remembered session was not usable
+
+
+def open_and_resume(db: str | None, demo: bool, token: str | None) -> Opened:
+    """Worker code: open the database and, with a remembered token, sign in with it."""
+    lab = open_database(db, demo)
+    user, problem = None, ""
+    if token:
+        try:
+            user = lab.auth.login_with_token(token)
+        except Exception as exc:
+            problem = describe(exc)
+    first = user is None and lab.auth.needs_first_admin()
+    return Opened(lab, first, user, problem)
+
+
 class Launcher(QObject):
     """Sign-in, the main window, and sign-out back to sign-in."""
 
@@ -66,32 +93,38 @@ class Launcher(QObject):
         self.dialog: LoginDialog | None = None
         key = database_url(str(demo_db_path()) if demo else db)
         self.store = TokenStore(key)
+        self.executor = Executor(self)
+        self.ops = Operations(self.executor, self._report, self)
+
+    def _report(self, exc: BaseException, context: str) -> None:
+        log.warning("%s: %s", context or "start-up", describe(exc))
 
     def start(self) -> None:
         self.show_login()
-        assert self.dialog is not None
-        self.dialog.executor.write(
-            open_database, self.db, self.demo, on_result=self._opened, on_error=self._open_failed
+        self.ops.write(
+            open_and_resume,
+            self.db,
+            self.demo,
+            self.store.load(),
+            changes=Change.NONE,
+            success=self._opened,
+            failure=self._open_failed,
         )
 
-    def _opened(self, lab: VideoLab) -> None:
-        self.lab = lab
-        token = self.store.load()
-        if token:
-            try:
-                user = lab.auth.login_with_token(token)
-            except Exception as exc:
-                log.info("saved session not usable: %s", describe(exc))
-                self.store.clear()
-            else:
-                if self.dialog is not None:
-                    self.dialog.hide()
-                    self.dialog.done(0)
-                    self.dialog = None
-                self.show_main(user, token)
-                return
+    def _opened(self, opened: Opened) -> None:
+        self.lab = opened.lab
+        if opened.token_problem:
+            log.info("saved session not usable: %s", opened.token_problem)
+            self.store.clear()
+        if opened.user is not None:
+            if self.dialog is not None:
+                self.dialog.hide()
+                self.dialog.done(0)
+                self.dialog = None
+            self.show_main(opened.user, self.store.load())
+            return
         if self.dialog is not None:
-            self.dialog.set_app(lab)
+            self.dialog.set_app(opened.lab, needs_first_admin=opened.needs_first_admin)
 
     def _open_failed(self, exc: BaseException) -> None:
         if self.dialog is not None:
@@ -129,10 +162,10 @@ class Launcher(QObject):
             return
         token = window.session.token
         if token:
-            try:
-                self.lab.auth.revoke_token(token)
-            except Exception as exc:
-                log.warning("could not revoke the saved session: %s", describe(exc))
+            self.ops.write(
+                self.lab.auth.revoke_token, token, changes=Change.NONE,
+                context="Could not revoke the saved session",
+            )
         self.store.clear()
         self.window = None
         self.show_login()
@@ -142,6 +175,7 @@ class Launcher(QObject):
     def shutdown(self) -> None:
         if self.window is not None:
             self.window.close()
+        self.executor.shutdown()
         if self.lab is not None:
             self.lab.close()
 

@@ -1,4 +1,4 @@
-"""What every panel needs: the session, the pools, and the error handler."""
+"""What every panel needs: the session, the operations, and the error handler."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from dataclasses import dataclass
 
 from videolab.domain.dto import UserDTO
 from videolab.gui.errors import ErrorHandler
+from videolab.gui.ops import Operations
 from videolab.gui.session import UserSession
-from videolab.gui.workers import Executor
 from videolab.services.app import VideoLab
 
 
 @dataclass
 class GuiContext:
     session: UserSession
-    executor: Executor
+    ops: Operations
     errors: ErrorHandler
 
     @property
     def app(self) -> VideoLab:
+        """The services, to name what an operation calls; never call them from here."""
         return self.session.app
 
     @property

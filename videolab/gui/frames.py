@@ -1,4 +1,8 @@
-"""Decode frames of a local video file with OpenCV (light: no torch), as RGB QImages."""
+"""Decode frames of a local video file (light: no torch), as RGB QImages.
+
+Files are opened through ``video_io.open_capture``, like everywhere else in VideoLab: the
+container check, the size limits and the non-UTF-8 file names are handled there once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PySide6.QtGui import QImage
+
+from videolab.domain.errors import InvalidInput
+from videolab.inference import video_io
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -22,11 +29,15 @@ class FrameReader:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.cap = cv2.VideoCapture(str(self.path))
+        self.cap: cv2.VideoCapture | None
+        try:
+            self.cap, _width, _height = video_io.open_capture(self.path)
+        except InvalidInput:  # the viewer falls back to the stored annotated frames
+            self.cap = None
         self._next = 0
 
     def read(self, index: int) -> np.ndarray | None:
-        if not self.cap.isOpened():
+        if self.cap is None or not self.cap.isOpened():
             return None
         if index != self._next:
             self.cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
@@ -42,7 +53,8 @@ class FrameReader:
         return None if rgb is None else to_qimage(rgb)
 
     def close(self) -> None:
-        self.cap.release()
+        if self.cap is not None:
+            self.cap.release()
 
 
 def sample(frames: Sequence[int], n: int) -> list[int]:

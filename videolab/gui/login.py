@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import UserDTO
+from videolab.gui.changes import Change
 from videolab.gui.errors import describe
 from videolab.gui.keyring_store import TokenStore
+from videolab.gui.ops import Operations
 from videolab.gui.widgets import look
 from videolab.gui.widgets.brand import mark_pixmap
 from videolab.gui.workers import Executor
@@ -50,6 +52,8 @@ class LoginDialog(QDialog):
         self.demo = demo
         self.mode = LOADING
         self.executor = Executor(self)
+        # Errors of this dialog's operations appear in it, under the fields.
+        self.ops = Operations(self.executor, lambda exc, _context: self.show_error(describe(exc)))
 
         logo = QLabel()
         logo.setPixmap(mark_pixmap(56))
@@ -177,8 +181,22 @@ class LoginDialog(QDialog):
         for w in (self.email, self.password, self.confirm, self.submit):
             w.setEnabled(mode != LOADING)
         self._update_keyring_note()
+        self._fit()
 
-    def set_app(self, app: VideoLab) -> None:
+    def _fit(self) -> None:
+        """Grow to what the texts now need (the demo hint and the mode change after the dialog
+        is on screen); a window manager does not resize a shown dialog by itself, and the
+        fields were squeezed to a few pixels."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        needed = self.sizeHint()
+        if needed.height() > self.height() or needed.width() > self.width():
+            self.resize(max(self.width(), needed.width()), max(self.height(), needed.height()))
+
+    def set_app(self, app: VideoLab, *, needs_first_admin: bool | None = None) -> None:
+        """The database is open. Whether it has accounts yet is asked off the GUI thread
+        unless the caller already knows (the launcher asks while opening the database)."""
         from videolab.services.seed import DEMO_PASSWORD
 
         self.app = app
@@ -187,11 +205,13 @@ class LoginDialog(QDialog):
             "<b>bob@example.com</b> (50) or <b>admin@example.com</b> (1000); "
             f"the password is <b>{DEMO_PASSWORD}</b>."
         )
-        try:
-            first = app.auth.needs_first_admin()
-        except Exception as exc:
-            self.show_error(describe(exc))
-            return
+        self._fit()
+        if needs_first_admin is None:
+            self.ops.query(app.auth.needs_first_admin, success=self._ready)
+        else:
+            self._ready(needs_first_admin)
+
+    def _ready(self, first: bool) -> None:
         self._set_mode(FIRST_ADMIN if first else SIGN_IN)
         if self.demo and not self.email.text():
             self.email.setText("alice@example.com")
@@ -243,8 +263,12 @@ class LoginDialog(QDialog):
                 return result.user, result.session_token
 
         self.busy(True)
-        self.executor.write(
-            work, on_result=self._done, on_error=self._failed, on_finished=lambda: self.busy(False)
+        self.ops.write(
+            work,
+            changes=Change.NONE,
+            success=self._done,
+            failure=self._failed,
+            finished=lambda: self.busy(False),
         )
 
     def _done(self, value: tuple[UserDTO, str | None]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -26,13 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videolab.domain.dto import JobDTO, UserDTO, VideoDTO
+from videolab.domain.dto import JobDTO, LedgerEntryDTO, UserDTO, VideoDTO
 from videolab.domain.params import DetectionParams
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
 from videolab.gui.controllers.uploads import UploadController
 from videolab.gui.errors import ErrorHandler
 from videolab.gui.models.datasets import local_files
+from videolab.gui.ops import Operations
 from videolab.gui.session import UserSession
 from videolab.gui.widgets import dialogs
 from videolab.gui.widgets.about import show_about
@@ -47,6 +51,8 @@ from videolab.gui.widgets.status import AccountBadge
 from videolab.gui.widgets.videos_panel import VideosPanel
 from videolab.gui.workers import Executor
 
+#: Coming back to the window re-reads jobs and balance at most this often.
+ACTIVATION_REFRESH_S = 5.0
 SPLITTERS = (
     "main-splitter",
     "videos-splitter",
@@ -72,7 +78,9 @@ class MainWindow(QMainWindow):
         self.errors = ErrorHandler(self)
         self.executor = Executor(self)
         self.executor.error_handler = self.errors.handle
-        self.ctx = GuiContext(session, self.executor, self.errors)
+        self.ops = Operations(self.executor, self.errors.handle, self)
+        session.attach(self.ops)
+        self.ctx = GuiContext(session, self.ops, self.errors)
         self.uploads = UploadController(self.ctx, self)
         self.jobs = JobController(self.ctx, self)
         self.last_params = DetectionParams()
@@ -113,15 +121,17 @@ class MainWindow(QMainWindow):
         self.datasets.selected.connect(self.videos.set_dataset)
         self.datasets.files_dropped.connect(self.upload_files)
         self.videos.run_requested.connect(self.open_run_dialog)
-        self.uploads.uploaded.connect(lambda _: self.datasets.reload())
         self.jobs.submitted.connect(lambda _: self.tabs.setCurrentWidget(self.jobs_panel))
         self.jobs.job_finished.connect(self._job_finished)
         self.jobs_panel.open_results.connect(self.open_results)
-        self.admin.tags_changed.connect(self._tags_changed)
         self._build_menus()
         self._user_changed(session.user)
+        # First contents: every panel asks for its data at once; each shows a placeholder
+        # until its answer lands, off the GUI thread.
+        self.datasets.load_tags()
         self.datasets.reload()
         self.jobs_panel.reload()
+        self._activated_at = time.monotonic()
         self.resize(1280, 800)
         self.restore_layout()
 
@@ -206,12 +216,12 @@ class MainWindow(QMainWindow):
     def start_backup(self, path: Path) -> None:
         """Copy the database with SQLite's online backup, in a worker (it may take a while)."""
         self.ctx.notify(f"Backing up the database to {path}…")
-        self.executor.read(
+        self.ops.long(
             self.ctx.app.backup,
             self.ctx.user,  # administrators only: the service checks
             path,
-            on_result=lambda report: self.ctx.notify(f"Backup saved: {path}", "success"),
-            on_error=lambda exc: self.errors.handle(exc, "The backup failed"),
+            success=lambda report: self.ctx.notify(f"Backup saved: {path}", "success"),
+            context="The backup failed",
         )
 
     def _user_changed(self, user: UserDTO) -> None:
@@ -219,7 +229,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"VideoLab — {user.email}")
         self.tabs.setTabVisible(self.admin_index, user.is_admin)
         self.backup_action.setVisible(user.is_admin)
-        if user.is_admin and not self.admin.users.rowCount():
+        if user.is_admin and not self.admin.users.rowCount() and not self.admin.loading:
             self.admin.reload()
 
     def _show_message(self, level: str, text: str) -> None:
@@ -227,20 +237,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10_000)
 
     def refresh(self) -> None:
-        try:
-            self.session.refresh()
-        except Exception as exc:
-            self.errors.handle(exc)
-        self.datasets.load_tags()
-        self.datasets.reload()
-        self.videos.reload()
-        self.jobs_panel.reload()
-        if self.session.user.is_admin:
-            self.admin.reload()
+        """View > Refresh: everything may have changed (another window, the command line)."""
+        self.ops.notify(Change.ALL, "refresh")
 
-    def _tags_changed(self) -> None:
-        self.datasets.load_tags()
-        self.datasets.reload()
+    def changeEvent(self, event: QEvent) -> None:
+        # Coming back to the window (say, from a terminal running videolab-cli) re-reads jobs
+        # and balance: the cheap stand-in for watching other clients (see gui/changes.py).
+        if (
+            event.type() == QEvent.Type.ActivationChange
+            and self.isActiveWindow()
+            and time.monotonic() - self._activated_at > ACTIVATION_REFRESH_S
+        ):
+            self._activated_at = time.monotonic()
+            self.ops.notify(Change.JOBS | Change.BALANCE, "window activated")
+        super().changeEvent(event)
 
     # -- uploads -----------------------------------------------------------------------------
     def upload_files(self, dataset_id: uuid.UUID | None, paths: Sequence[str]) -> None:
@@ -282,16 +292,20 @@ class MainWindow(QMainWindow):
         self.open_run_dialog(video)
 
     def open_run_dialog(self, video: VideoDTO) -> RunDialog:
-        try:
-            user = self.session.refresh()
-        except Exception as exc:
-            self.errors.handle(exc)
-            user = self.session.user
-        dialog = RunDialog(video, user.tokens_milli, self, initial=self.last_params)
+        """Opens at once with the balance known; the balance is re-read meanwhile and the
+        dialog follows it (a charge made by another client since)."""
+        dialog = RunDialog(video, self.session.user.tokens_milli, self, initial=self.last_params)
         dialog.run.connect(self._run)
+        self.session.user_changed.connect(dialog.set_user)
+        dialog.finished.connect(lambda _: self._disconnect_dialog(dialog))
+        self.session.reload()
         dialog.open()
         self.run_dialog = dialog
         return dialog
+
+    def _disconnect_dialog(self, dialog: RunDialog) -> None:
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.session.user_changed.disconnect(dialog.set_user)
 
     def _run(self, video: VideoDTO, params: DetectionParams) -> None:
         self.last_params = params
@@ -337,13 +351,13 @@ class MainWindow(QMainWindow):
 
     # -- account -----------------------------------------------------------------------------
     def show_my_ledger(self) -> None:
-        try:
-            user, entries = self.session.app.credits.ledger(self.session.user)
-        except Exception as exc:
-            self.errors.handle(exc)
-            return
-        self.ledger_dialog = dialogs.LedgerDialog(self, user, entries)
-        self.ledger_dialog.open()
+        def show(answer: tuple[UserDTO, list[LedgerEntryDTO]]) -> None:
+            self.ledger_dialog = dialogs.LedgerDialog(self, *answer)
+            self.ledger_dialog.open()
+
+        self.ops.query(
+            self.ctx.app.credits.ledger, self.session.user, success=show, context="Ledger"
+        )
 
     def sign_out(self) -> None:
         if self.executor.busy and not dialogs.confirm(

@@ -6,11 +6,14 @@ from PySide6.QtCore import QObject, Signal
 
 from videolab.domain.dto import UserDTO
 from videolab.domain.money import format_tokens
+from videolab.gui.changes import Change
+from videolab.gui.ops import Latest, Operations
 from videolab.services.app import VideoLab
 
 
 class UserSession(QObject):
-    """The acting user. ``refresh()`` after every charge keeps role and balance current."""
+    """The acting user. Once attached to a window's operations, it re-reads the account (off
+    the GUI thread) whenever an operation changed the balance or the accounts."""
 
     user_changed = Signal(object)  # UserDTO
     signed_out = Signal()
@@ -20,6 +23,7 @@ class UserSession(QObject):
         self.app = app
         self._user = user
         self.token = token
+        self._account: Latest[UserDTO] | None = None
 
     @property
     def user(self) -> UserDTO:
@@ -33,7 +37,17 @@ class UserSession(QObject):
         self._user = user
         self.user_changed.emit(user)
 
-    def refresh(self) -> UserDTO:
-        """Re-read the account (a short read; safe on the GUI thread in WAL mode)."""
-        self.set_user(self.app.auth.refresh(self._user))
-        return self._user
+    def attach(self, ops: Operations) -> None:
+        self._account = Latest(ops)
+        ops.changed.connect(self._changed)
+
+    def _changed(self, changes: Change) -> None:
+        if changes & (Change.BALANCE | Change.USERS):
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read role and balance; ``user_changed`` follows when the answer lands."""
+        if self._account is not None:
+            self._account.run(
+                self.app.auth.refresh, self._user, success=self.set_user, context="Your account"
+            )

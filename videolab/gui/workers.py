@@ -12,11 +12,13 @@ slots connected to per-worker signals hold closures over the worker: every finis
 and whatever its callbacks held, stayed in memory until the window closed, and its signals
 object was destroyed by whichever thread let go of it last.
 
-:class:`Executor` owns the pools: one thread for database writes (SQLite has one writer; a
-queue of one also keeps writes in the order the user made them), a small pool for reads and
-probing, and a separate pool for detection jobs. A worker and its callbacks are held until its
-``finished`` report is delivered, then let go; ``shutdown()`` drops queued workers (and their
-callbacks), cancels the running ones and waits, as on quit.
+:class:`Executor` owns the pools: one thread for short database writes (SQLite has one writer;
+a queue of one also keeps writes in the order the user made them), a small pool for reads, a
+pool for long file work (decoding a video to probe it, exports, backups, thumbnails), so a
+multi-minute decode never holds up a rename or a list, and a separate pool for detection jobs.
+Widgets do not call it directly: they go through :mod:`videolab.gui.ops`. A worker and its
+callbacks are held until its ``finished`` report is delivered, then let go; ``shutdown()``
+drops queued workers (and their callbacks), cancels the running ones and waits, as on quit.
 """
 
 from __future__ import annotations
@@ -158,6 +160,7 @@ class Executor(QObject):
         super().__init__(parent)
         self.write_pool = self._pool("videolab-db-write", 1)
         self.read_pool = self._pool("videolab-read", 2)
+        self.file_pool = self._pool("videolab-files", 2)
         self.job_pool = self._pool("videolab-jobs", job_threads)
         self._keys = itertools.count(1)
         self._running: dict[int, Worker] = {}
@@ -220,11 +223,16 @@ class Executor(QObject):
             callbacks.on_finished()
 
     def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
-        """A database write (or a long upload): one at a time, in order."""
+        """A short database write: one at a time, in order."""
         return self._start(self.write_pool, fn, *args, **kwargs)
 
     def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """A query: never waits behind a write or a long file operation."""
         return self._start(self.read_pool, fn, *args, **kwargs)
+
+    def file(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """Long work on files (decode, copy, export): its own queue, so nothing short waits."""
+        return self._start(self.file_pool, fn, *args, **kwargs)
 
     def job(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
         return self._start(self.job_pool, fn, *args, **kwargs)
@@ -251,7 +259,7 @@ class Executor(QObject):
             else:
                 worker.cancel()
         done = True
-        for pool in (self.job_pool, self.write_pool, self.read_pool):
+        for pool in (self.job_pool, self.file_pool, self.write_pool, self.read_pool):
             done = pool.waitForDone(timeout_ms) and done
         # Those that ran still have their last reports queued for the GUI thread.
         self._running.clear()

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from videolab.inference.detections import Detection
+from videolab.inference.yolo_postprocess import corners
 
 JPEG_QUALITY = 85
 
@@ -29,14 +30,21 @@ def class_colour(class_id: int) -> tuple[int, int, int]:
 
 
 def draw_detections(frame: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
-    """A copy of ``frame`` with a box, class name and confidence for each detection."""
+    """A copy of ``frame`` with a box (rotated for an oriented box), class name and confidence
+    for each detection."""
     out = frame.copy()
     scale = max(0.4, min(out.shape[0], out.shape[1]) / 900)
     thickness = max(1, round(scale * 2))
     for det in detections:
         x1, y1, x2, y2 = (round(v) for v in det.box_xyxy)
         colour = class_colour(det.class_id)
-        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness, cv2.LINE_AA)
+        if det.box_xywhr is not None:  # an oriented box: its rotated outline
+            pts = corners(np.asarray([det.box_xywhr], dtype=np.float64))[0]
+            cv2.polylines(
+                out, [np.round(pts).astype(np.int32)], True, colour, thickness, cv2.LINE_AA
+            )
+        else:
+            cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness, cv2.LINE_AA)
         label = f"{det.class_name} {det.confidence:.2f}"
         if det.track_id is not None:
             label = f"#{det.track_id} {label}"

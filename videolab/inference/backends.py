@@ -217,10 +217,10 @@ def _int8_entry(
     from videolab.inference.export_cache import ExportError
 
     fp32 = cache.get_or_build(model, "openvino", shape, status=status, cancel=cancel)
-    from videolab.inference.openvino_runner import supports
+    from videolab.inference.openvino_runner import int8_checkable
 
     xml = next(fp32.model_path.glob("*.xml"), None)
-    if xml is None or not supports(xml):
+    if xml is None or not int8_checkable(xml):
         # The accuracy check reads the raw output as a plain YOLO detect head; an end-to-end
         # model (YOLO26's NMS-free head) or another task would be checked wrongly.
         raise ExportError("INT8 is made only for plain YOLO detection models")

@@ -11,7 +11,9 @@ spawn re-imports the parent's main module, which breaks any script without a
 ``__main__`` guard, and a terminated child leaves its queue's semaphores behind. The step and
 its arguments go to the child's stdin as a pickle (the parent's own data); the child answers
 with JSON lines on its original stdout (status lines, then ``done`` or ``error``) and sends
-whatever the libraries print to stderr, so a ``--json`` caller's stdout stays clean.
+whatever the libraries print to stderr, so a ``--json`` caller's stdout stays clean. The
+parent reads that stderr into its log at DEBUG (``library_logs``): torch's warnings and
+NNCF's progress bars are not the user's business on the terminal.
 """
 
 from __future__ import annotations
@@ -59,13 +61,18 @@ def run_cancellable(
         [sys.executable, "-m", __name__],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
-    assert child.stdin is not None and child.stdout is not None
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     reader = threading.Thread(
         target=_read_replies, args=(child.stdout, replies), name="videolab-step-reader"
     )
     reader.start()
+    chatter = threading.Thread(
+        target=_log_output, args=(child.stderr,), name="videolab-step-log", daemon=True
+    )
+    chatter.start()
     try:
         try:
             child.stdin.write(payload)
@@ -95,6 +102,7 @@ def run_cancellable(
     finally:
         _stop(child)
         reader.join()
+        chatter.join()
 
 
 def _read_replies(stream: IO[bytes], replies: queue.Queue[dict[str, Any] | None]) -> None:
@@ -109,6 +117,19 @@ def _read_replies(stream: IO[bytes], replies: queue.Queue[dict[str, Any] | None]
     finally:
         stream.close()
         replies.put(None)
+
+
+def _log_output(stream: IO[bytes]) -> None:
+    """The child's stderr, line by line, into this process's log at DEBUG."""
+    from videolab.inference.library_logs import LogWriter
+
+    writer = LogWriter(prefix="[step] ")
+    try:
+        for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
+            writer.write(chunk.decode("utf-8", "replace"))
+    finally:
+        writer.close()
+        stream.close()
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:
@@ -127,6 +148,10 @@ def _child_main() -> int:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
+    import logging
+
+    # The parent logs these lines at DEBUG; name and level say what they were here.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     def reply(**fields: Any) -> None:
         replies.write(json.dumps(fields) + "\n")

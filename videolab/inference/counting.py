@@ -12,14 +12,15 @@ is one class even if the detector wavered.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from videolab.domain.errors import InvalidInput
+from videolab.domain.errors import Cancelled, InvalidInput
 from videolab.inference.tracking import summarize_tracks
 
 COUNTS_CSV_HEADER = ("kind", "name", "class_name", "in", "out", "frame", "time_s", "occupancy")
@@ -133,19 +134,29 @@ def geometry_from_json(
     return lines, zones
 
 
-def count(
-    result: Mapping[str, Any],
-    lines: Sequence[CountingLine] = (),
-    zones: Sequence[CountingZone] = (),
-) -> Counts:
-    """Line crossings per class and direction, and zone occupancy per processed frame."""
-    import supervision as sv
-
-    frames = sorted(result.get("frames", []), key=lambda f: int(f["index"]))
+def require_tracks(result: Mapping[str, Any]) -> None:
+    """Refuse a result without tracks: lines and zones count tracked objects."""
     if "tracks" not in result:
         raise InvalidInput(
             "Counting needs tracks: run the job with a tracker (--track bytetrack or botsort)."
         )
+
+
+def count(
+    result: Mapping[str, Any],
+    lines: Sequence[CountingLine] = (),
+    zones: Sequence[CountingZone] = (),
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Counts:
+    """Line crossings per class and direction, and zone occupancy per processed frame.
+
+    ``progress(done, total)`` after each frame; a set ``cancel`` raises Cancelled."""
+    import supervision as sv
+
+    frames = sorted(result.get("frames", []), key=lambda f: int(f["index"]))
+    require_tracks(result)
     track_class = {t["id"]: t["class_name"] for t in summarize_tracks(frames)}
     class_names = sorted(set(track_class.values()))
     class_index = {name: i for i, name in enumerate(class_names)}
@@ -161,7 +172,9 @@ def count(
         for z in zones
     ]
     samples: list[ZoneSample] = []
-    for frame in frames:
+    for done, frame in enumerate(frames, 1):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("Counting was cancelled.")
         tracked = [d for d in frame.get("detections", []) if d.get("track_id") is not None]
         detections = _sv_detections(tracked, track_class, class_index)
         for line_zone in line_zones:
@@ -185,6 +198,8 @@ def count(
                 )
                 for name in class_names
             ]
+        if progress is not None:
+            progress(done, len(frames))
     line_counts = []
     for ln, line_zone in zip(lines, line_zones, strict=True):
         ins, outs = line_zone.in_count_per_class, line_zone.out_count_per_class

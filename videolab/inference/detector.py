@@ -1,4 +1,11 @@
-"""Run an Ultralytics model on batches of frames; boxes come back in original pixels."""
+"""Run a model on batches of frames; boxes come back in original pixels.
+
+``Detector.for_job`` picks what runs a job: the direct runners (OpenVINO, ONNX Runtime; no
+torch) for every exported model they can read, Ultralytics' ``YOLO`` for the rest (.pt
+weights on torch, exports the direct runners cannot read). Ultralytics always runs a model
+as the task it was trained for: a segmentation or pose model's boxes are its ``boxes``, an
+oriented-box model's are its ``obb`` (kept rotated, with the axis-aligned envelope).
+"""
 
 from __future__ import annotations
 
@@ -41,10 +48,13 @@ class Detector:
         imgsz: int | tuple[int, int] | None = None,
         batch_size: int | None = None,
     ) -> None:
+        from videolab.inference.model_info import check_job_model
         from videolab.inference.ultralytics_env import import_ultralytics
 
+        info = check_job_model(model)  # a classifier has no boxes: refused, never run
         ultralytics = import_ultralytics()
         self.model_info = model
+        self.task = info.task
         self.device = resolve_device(device)
         path = weights or str(model.path)
         self.backend = (
@@ -56,7 +66,7 @@ class Detector:
         self.imgsz = imgsz
         self.batch_size = batch_size or (16 if self.device.startswith("cuda") else 1)
         try:
-            self._yolo = ultralytics.YOLO(path, task="detect")
+            self._yolo = ultralytics.YOLO(path, task=info.task)
         except Exception as exc:
             raise Unavailable(
                 f"The model {model.name} could not be loaded: {type(exc).__name__}: {exc}"
@@ -84,10 +94,12 @@ class Detector:
         ``backends.plan_backend``. ``frame_size`` is the video's (width, height); ``cancel``
         stops an export or quantization under way (Cancelled).
 
-        VideoLab's own OpenVINO exports run on ``openvino_runner`` (no torch, no Ultralytics
-        at run time); everything else on Ultralytics' ``YOLO``."""
+        Exported models (VideoLab's cached exports and the user's own) run on the direct
+        runners (no torch, no Ultralytics at run time); .pt weights on Ultralytics' ``YOLO``."""
         from videolab.inference.backends import plan_backend
+        from videolab.inference.model_info import check_job_model
 
+        check_job_model(model)  # before any export: a classifier is refused, not exported
         plan = plan_backend(
             model,
             requested=backend,
@@ -101,12 +113,9 @@ class Detector:
         )
         if status is not None:
             status(f"Loading the model ({plan.backend} on {plan.device})")
-        if plan.backend in ("openvino", "openvino-int8") and model.format == "pt":
-            from videolab.inference.openvino_runner import OpenVinoDetector, supports
-
-            xml = next(Path(plan.weights).glob("*.xml"), None)
-            if xml is not None and supports(xml):
-                direct = OpenVinoDetector(model, xml, backend=plan.backend)
+        if plan.backend != "torch":
+            direct = direct_detector(model, plan, frame_size, imgsz)
+            if direct is not None:
                 direct.plan = plan
                 return direct
         detector = cls(
@@ -157,6 +166,17 @@ class Detector:
         return [self._convert(r) for r in results]
 
     def _convert(self, result: Any) -> list[Detection]:
+        obb = getattr(result, "obb", None)
+        if obb is not None:
+            if len(obb) == 0:
+                return []
+            return to_detections(
+                obb.xyxy.cpu().numpy().astype(float),
+                obb.cls.cpu().numpy().astype(int),
+                obb.conf.cpu().numpy().astype(float),
+                self.names,
+                obb.xywhr.cpu().numpy().astype(float),
+            )
         boxes = result.boxes
         if boxes is None or len(boxes) == 0:
             return []
@@ -166,3 +186,41 @@ class Detector:
             boxes.conf.cpu().numpy().astype(float),
             self.names,
         )
+
+
+def direct_detector(
+    model: ResolvedModel,
+    plan: Any,
+    frame_size: tuple[int, int] | None,
+    imgsz: int,
+) -> Any:
+    """The direct runner (no torch) for an exported model, or None when it cannot read it
+    and Ultralytics can; Unavailable when neither can."""
+    from videolab.inference.direct_runner import rect_input, unsupported_reason
+    from videolab.inference.model_info import onnx_metadata
+    from videolab.inference.models import torch_available
+    from videolab.inference.openvino_runner import read_metadata
+
+    weights = Path(plan.weights)
+    dynamic_hw = rect_input(frame_size, imgsz)
+    if plan.backend == "onnx":
+        reason = unsupported_reason(onnx_metadata(weights))
+        if reason is None:
+            from videolab.inference.onnx_runner import OnnxDetector
+
+            return OnnxDetector(model, weights, backend=plan.backend, dynamic_input_hw=dynamic_hw)
+    else:
+        xml = next(weights.glob("*.xml"), None)
+        if xml is None:
+            raise Unavailable(f"The OpenVINO model {weights.name} has no .xml file.")
+        reason = unsupported_reason(read_metadata(xml.parent))
+        if reason is None:
+            from videolab.inference.openvino_runner import OpenVinoDetector
+
+            return OpenVinoDetector(model, xml, backend=plan.backend, dynamic_input_hw=dynamic_hw)
+    if torch_available():
+        log.info(
+            "%s runs on Ultralytics: the direct runner cannot read it (%s)", model.name, reason
+        )
+        return None
+    raise Unavailable(f"{model.name} cannot run in this VideoLab build: {reason}.")

@@ -16,7 +16,15 @@ def resolve_device(spec: str) -> str:
         return "cpu"
     if spec == "auto" and not cuda_driver_present():
         return "cpu"  # without importing torch: 1.6 s of a CPU job's start-up
-    import torch
+    try:
+        import torch
+    except ImportError:  # a build without PyTorch (the CPU bundle) runs on the CPU only
+        if spec == "auto":
+            return "cpu"
+        raise Unavailable(
+            f"Device {spec} needs PyTorch, which this VideoLab build does not include; "
+            "choose device 'cpu' or 'auto', or use the full build."
+        ) from None
 
     if spec == "auto":
         return "cuda:0" if torch.cuda.is_available() else "cpu"

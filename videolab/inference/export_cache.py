@@ -41,6 +41,9 @@ _RUNTIME_PACKAGE = {"openvino": "openvino", "onnx": "onnxruntime", "openvino-int
 # What an INT8 entry holds when quantization did not pass its accuracy check (see quantize).
 REJECTED = "rejected.json"
 _STALE_TMP_S = 24 * 3600
+# Changes when the way VideoLab exports changes, so older entries are rebuilt (2: exported as
+# the model's own task instead of "detect").
+EXPORT_RECIPE = 2
 
 # Entries verified in this process, by key: a second cache folder (tests, a profile switch)
 # gets a copy of a good entry instead of a fresh export.
@@ -89,7 +92,7 @@ def cache_key(model_sha256: str, fmt: str, imgsz: tuple[int, int], variant: str 
     the video an INT8 model was calibrated on)."""
     versions = library_versions(fmt)
     tag = ",".join(f"{k}={v}" for k, v in sorted(versions.items()))
-    text = f"{model_sha256}|{fmt}|{imgsz[0]}x{imgsz[1]}|{tag}|{variant}"
+    text = f"{model_sha256}|{fmt}|{imgsz[0]}x{imgsz[1]}|{tag}|{variant}|{EXPORT_RECIPE}"
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     extra = f"-{variant[:12]}" if variant else ""
     return f"{model_sha256[:16]}-{fmt}-{imgsz[0]}x{imgsz[1]}{extra}-{digest}"
@@ -304,7 +307,9 @@ def _export(
         # tests) must not turn them into a failed export.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ultralytics.YOLO(str(source), task="detect").export(**options)
+            # The model's own task (from its checkpoint): a segmentation, pose or OBB export
+            # made as "detect" would be read with its extra channels taken for classes.
+            ultralytics.YOLO(str(source)).export(**options)
     except Exception as exc:
         raise ExportError(
             f"Ultralytics could not export the model to {fmt}: {type(exc).__name__}: {exc}"

@@ -14,7 +14,8 @@ MAX_COMPRESSION_RATIO = 200
 
 
 def to_coco(result: dict[str, Any]) -> dict[str, Any]:
-    """COCO detection JSON: images = processed frames, categories = the model's classes."""
+    """COCO detection JSON: images = processed frames, categories = the model's classes. An
+    oriented box also gets its outline as a ``segmentation`` polygon and its own area."""
     video = result.get("video", {})
     width, height = int(video.get("width", 0)), int(video.get("height", 0))
     classes = {int(k): str(v) for k, v in result.get("model", {}).get("classes", {}).items()}
@@ -39,17 +40,19 @@ def to_coco(result: dict[str, Any]) -> dict[str, Any]:
         for det in frame.get("detections", []):
             x1, y1, x2, y2 = (float(v) for v in det["box_xyxy"])
             w, h = max(0.0, x2 - x1), max(0.0, y2 - y1)
-            annotations.append(
-                {
-                    "id": len(annotations) + 1,
-                    "image_id": index,
-                    "category_id": int(det["class_id"]),
-                    "bbox": [x1, y1, w, h],
-                    "area": w * h,
-                    "iscrowd": 0,
-                    "score": float(det["confidence"]),
-                }
-            )
+            annotation: dict[str, Any] = {
+                "id": len(annotations) + 1,
+                "image_id": index,
+                "category_id": int(det["class_id"]),
+                "bbox": [x1, y1, w, h],
+                "area": w * h,
+                "iscrowd": 0,
+                "score": float(det["confidence"]),
+            }
+            if det.get("box_xywhr"):  # an oriented box: its outline as a COCO polygon
+                annotation["segmentation"] = [_polygon(det["box_xywhr"])]
+                annotation["area"] = float(det["box_xywhr"][2]) * float(det["box_xywhr"][3])
+            annotations.append(annotation)
     return {
         "info": {
             "description": f"VideoLab detections on {video.get('name', 'a video')}",
@@ -60,6 +63,15 @@ def to_coco(result: dict[str, Any]) -> dict[str, Any]:
         "annotations": annotations,
         "categories": categories,
     }
+
+
+def _polygon(xywhr: list[float]) -> list[float]:
+    import numpy as np
+
+    from videolab.inference.yolo_postprocess import corners
+
+    pts = corners(np.asarray([xywhr], dtype=np.float64))[0]
+    return [round(float(v), 2) for v in pts.reshape(-1)]
 
 
 def to_csv_rows(result: dict[str, Any]) -> list[list[Any]]:

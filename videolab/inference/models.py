@@ -18,6 +18,9 @@ from videolab.domain.errors import ConsentRequired, InvalidInput, Unavailable
 SHIPPED_MODELS_DIR = Path(__file__).resolve().parents[1] / "resources" / "models"
 DEMO_NAME = "demo"
 DEMO_WEIGHTS = SHIPPED_MODELS_DIR / "demo.pt"
+# The demo model exported to OpenVINO (scripts/export_demo_ir.py): what a build without
+# PyTorch (the CPU bundle) ships and runs instead of demo.pt.
+DEMO_IR = SHIPPED_MODELS_DIR / "demo_openvino_model"
 
 # yolo11n.pt, yolov8s.pt, yolov5su.pt, yolo11n-seg.pt, yolo26x.pt ... (a bare name, no folder).
 _OFFICIAL = re.compile(r"^yolo(v\d+|\d+)[nsmlxbce]?u?(-[a-z0-9]+)?\.pt$", re.IGNORECASE)
@@ -56,15 +59,37 @@ def resolve_model(
             "Choose a model: 'demo', an Ultralytics name such as yolo11n.pt, or a file."
         )
     if spec == DEMO_NAME:
-        if not DEMO_WEIGHTS.is_file():
-            raise Unavailable(
-                f"The demo model is missing from this installation ({DEMO_WEIGHTS}). "
-                "Reinstall VideoLab or run scripts/train_demo_model.py."
-            )
-        return _resolved(DEMO_NAME, DEMO_WEIGHTS, "pt", trusted=True)
+        return _demo()
     if is_official_name(spec) and not Path(spec).exists():
         return _official(spec, models_dir)
     return _local(Path(spec).expanduser(), models_dir, allow_untrusted)
+
+
+def _demo() -> ResolvedModel:
+    """demo.pt where PyTorch can run it, else its OpenVINO export when shipped."""
+    ir = DEMO_IR.is_dir() and any(DEMO_IR.glob("*.xml"))
+    if DEMO_WEIGHTS.is_file() and (torch_available() or not ir):
+        return _resolved(DEMO_NAME, DEMO_WEIGHTS, "pt", trusted=True)
+    if ir:
+        return _resolved(DEMO_NAME, DEMO_IR, "openvino", trusted=True)
+    raise Unavailable(
+        f"The demo model is missing from this installation ({DEMO_WEIGHTS}). "
+        "Reinstall VideoLab or run scripts/train_demo_model.py."
+    )
+
+
+def torch_available() -> bool:
+    """Whether this process can import torch and Ultralytics (a CPU bundle cannot)."""
+    return _importable("torch") and _importable("ultralytics")
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _official(name: str, models_dir: Path | None) -> ResolvedModel:

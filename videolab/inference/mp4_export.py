@@ -72,6 +72,15 @@ def exact_rate(fps: float) -> Fraction:
     return Fraction(fps).limit_denominator(1001)
 
 
+def _xywhr(values: Any) -> tuple[float, float, float, float, float] | None:
+    """An oriented box from the result JSON, so the MP4 draws its rotated outline too."""
+    if not values or len(values) < 5:
+        return None
+    return (
+        float(values[0]), float(values[1]), float(values[2]), float(values[3]), float(values[4])
+    )
+
+
 def detections_of(frame: Mapping[str, Any]) -> list[Detection]:
     return [
         Detection(
@@ -84,7 +93,8 @@ def detections_of(frame: Mapping[str, Any]) -> list[Detection]:
                 float(d["box_xyxy"][2]),
                 float(d["box_xyxy"][3]),
             ),
-            d.get("track_id"),
+            box_xywhr=_xywhr(d.get("box_xywhr")),
+            track_id=d.get("track_id"),
         )
         for d in frame.get("detections", [])
     ]

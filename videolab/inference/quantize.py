@@ -19,7 +19,6 @@ import contextlib
 import json
 import logging
 import shutil
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -158,8 +157,11 @@ def quantize_export(
     if status is not None:
         status(f"Calibrating INT8 on {len(calibration)} frames of this video (once per video)")
     _quiet_nncf()
-    # NNCF draws progress bars on stdout, where `videolab-cli --json` prints its one document.
-    with contextlib.redirect_stdout(sys.stderr):
+    # NNCF draws progress bars on stdout, where `videolab-cli --json` prints its one document,
+    # and stderr is for VideoLab's own messages: they go to the log at DEBUG.
+    from videolab.inference.library_logs import LogWriter
+
+    with LogWriter(prefix="[nncf] ") as bars, contextlib.redirect_stdout(bars):
         quantized = nncf.quantize(
             graph,
             nncf.Dataset(calibration, lambda f: _model_input(f, (h, w))),
@@ -175,7 +177,8 @@ def quantize_export(
     out.mkdir(parents=True, exist_ok=True)
     if not verdict.accepted:
         (out / REJECTED).write_text(json.dumps(asdict(verdict), indent=1), "utf-8")
-        log.warning("INT8 rejected for %s: %s", fp32_folder, verdict.describe())
+        # Not a problem to report: the job runs the FP32 model, as it would have anyway.
+        log.info("INT8 rejected for %s: %s", fp32_folder, verdict.describe())
         return verdict
     target = out / INT8_FOLDER
     target.mkdir()
@@ -189,15 +192,10 @@ def quantize_export(
 
 def _quiet_nncf() -> None:
     """NNCF logs INFO lines to its own stdout handler; send them through our logging instead."""
-    nncf_log = logging.getLogger("nncf")
-    for handler in list(nncf_log.handlers):
-        if isinstance(handler, logging.StreamHandler) and handler.stream in (
-            sys.stdout,
-            sys.__stdout__,
-        ):
-            nncf_log.removeHandler(handler)
-    nncf_log.propagate = True
-    nncf_log.setLevel(logging.WARNING)
+    from videolab.inference.library_logs import reroute
+
+    reroute(("nncf",))
+    logging.getLogger("nncf").setLevel(logging.WARNING)
 
 
 def _compare(

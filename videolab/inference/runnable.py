@@ -6,6 +6,8 @@ job and a refund; the user was told late and the ledger filled with noise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from videolab.domain.errors import InvalidInput
 from videolab.domain.params import DetectionParams
 from videolab.inference.devices import resolve_device
@@ -30,8 +32,24 @@ def backend_refusal(model: ResolvedModel, requested: str) -> str | None:
     )
 
 
+def check_classes(
+    params: DetectionParams, model: ResolvedModel, class_names: Mapping[int, str]
+) -> None:
+    """Refuse a class filter naming classes the model does not have. ``class_names`` are the
+    model's own (``model_info.inspect_model``); empty when the file does not say."""
+    if not params.classes or not class_names:
+        return
+    unknown = sorted(c for c in params.classes if c not in class_names)
+    if unknown:
+        known = ", ".join(f"{i} {name}" for i, name in sorted(class_names.items()))
+        raise InvalidInput(
+            f"{model.name} has no class {', '.join(map(str, unknown))}; its classes are {known}."
+        )
+
+
 def check_runnable(params: DetectionParams, model: ResolvedModel) -> None:
-    """Raise a domain error a person can act on when this job could not run here."""
+    """Raise a domain error a person can act on when this job could not run here (without
+    reading the model: its format, the backend and the device decide)."""
     refusal = backend_refusal(model, params.backend)
     if refusal is not None:
         raise InvalidInput(refusal)

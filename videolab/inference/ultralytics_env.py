@@ -115,6 +115,10 @@ def import_ultralytics() -> ModuleType:
     import ultralytics
     from ultralytics.utils import SETTINGS
 
+    from videolab.inference.library_logs import reroute
+
+    reroute()  # torch's and Ultralytics' own console handlers: their records go to our log
+
     # Analytics ("sync") and experiment-tracker hooks must stay off even if the settings file
     # was edited by hand; runs and datasets land in the app folder, not the current directory.
     wanted = {

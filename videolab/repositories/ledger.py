@@ -48,6 +48,9 @@ class LedgerRepository:
             raise NotFound("That account does not exist.")
         return user
 
+    def by_key(self, key: str) -> CreditEntry | None:
+        return self.s.scalar(select(CreditEntry).where(CreditEntry.idempotency_key == key))
+
     def has_key(self, key: str) -> bool:
         return (
             self.s.scalar(select(CreditEntry.id).where(CreditEntry.idempotency_key == key))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from videolab.db.models import Video
+from videolab.db.models import Dataset, Video
 from videolab.domain.dto import VideoDTO
 
 
@@ -27,6 +28,7 @@ def to_dto(video: Video, *, with_thumbnail: bool = True) -> VideoDTO:
         created_at=video.created_at,
         thumbnail_jpeg=video.thumbnail if with_thumbnail else None,
         cost_milli=video.cost,
+        frames_verified=video.frames_verified,
     )
 
 
@@ -52,7 +54,39 @@ class VideoRepository:
             select(Video).where(Video.dataset_id == dataset_id, Video.sha256 == sha256)
         )
 
+    def free_name(self, dataset_id: uuid.UUID, name: str, *, max_length: int) -> str:
+        """`name` if the dataset has no video of that name, else the first free
+        "stem (2).ext", "stem (3).ext", ... (cameras name files GH010001.MP4 on every card)."""
+        if self.by_name(dataset_id, name) is None:
+            return name
+        stem = _stem(name)
+        suffix = name[len(stem) :]
+        n = 2
+        while True:
+            tag = f" ({n})"
+            candidate = f"{stem[: max(1, max_length - len(tag) - len(suffix))]}{tag}{suffix}"
+            if self.by_name(dataset_id, candidate) is None:
+                return candidate
+            n += 1
+
+    def unverified(self, user_id: uuid.UUID) -> Sequence[Video]:
+        """The user's videos whose frames the decoder has not counted yet, oldest first."""
+        return self.s.scalars(
+            select(Video)
+            .join(Dataset, Dataset.id == Video.dataset_id)
+            .where(Dataset.user_id == user_id, Video.frames_verified.is_(False))
+            .order_by(Video.created_at)
+        ).all()
+
     def add(self, video: Video) -> Video:
         self.s.add(video)
         self.s.flush()
         return video
+
+
+def _stem(name: str) -> str:
+    """The name without its extension: "GH010001.MP4" -> "GH010001"; ".hidden" stays whole."""
+    suffix = PurePosixPath(name).suffix
+    if not suffix or len(suffix) > 16 or len(suffix) == len(name):
+        return name
+    return name[: len(name) - len(suffix)]

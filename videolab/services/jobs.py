@@ -28,7 +28,7 @@ from videolab.domain.errors import (
 )
 from videolab.domain.money import format_tokens
 from videolab.domain.params import DetectionParams
-from videolab.inference.runnable import check_runnable
+from videolab.inference.runnable import check_classes, check_runnable
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
 from videolab.services.base import ServiceContext, acting_user, owned_dataset
@@ -88,10 +88,12 @@ class JobService:
         )
 
     def _plan(
-        self, actor: UserDTO, video_id: uuid.UUID, params: DetectionParams
+        self, actor: UserDTO, video_id: uuid.UUID, params: DetectionParams, *, verify: bool
     ) -> tuple[int, int]:
         params.validate()
-        video = self.videos.get(actor, video_id)
+        # A job is held and run on the frames that decode: a video whose upload charged its
+        # packets is checked by the decoder first (once; usually done in the background).
+        video = (self.videos.verified if verify else self.videos.get)(actor, video_id)
         frames = params.planned_frames(video.frame_count)
         if frames == 0:
             raise InvalidInput(
@@ -103,7 +105,7 @@ class JobService:
 
     # -- use cases ---------------------------------------------------------------------------
     def estimate(self, actor: UserDTO, video_id: uuid.UUID, params: DetectionParams) -> JobEstimate:
-        frames, cost = self._plan(actor, video_id, params)
+        frames, cost = self._plan(actor, video_id, params, verify=False)
         with self.ctx.db.read() as s:
             balance = acting_user(s, actor).tokens
         return JobEstimate(frames, cost, balance)
@@ -117,9 +119,14 @@ class JobService:
         allow_untrusted_model: bool = False,
     ) -> JobDTO:
         """Accept a job: validate, hold its cost, record it PENDING. Refused = nothing stored."""
-        frames, cost = self._plan(actor, video_id, params)
+        frames, cost = self._plan(actor, video_id, params, verify=True)
         model = self.resolve_model(params.model, allow_untrusted=allow_untrusted_model)
+        from videolab.inference.model_info import check_job_model
+
+        # A classifier, a .pt without torch, an unknown class, a device or backend that could
+        # only fail: all refused before anything is held.
         check_runnable(params, model)
+        check_classes(params, model, check_job_model(model).class_names)
         with self.ctx.db.write() as s:
             user = acting_user(s, actor)
             if cost > user.tokens:
@@ -261,7 +268,7 @@ class JobService:
             if progress is not None:
                 progress(p)
 
-        video = self.videos.get(actor, video_id)
+        video = self.videos.verified(actor, video_id, cancel=cancel)
         return run_detection(
             video_path,
             params,

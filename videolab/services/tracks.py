@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from videolab.domain.dto import UserDTO
 from videolab.domain.errors import InvalidInput
@@ -80,13 +80,28 @@ class TrackService:
     ) -> Counts:
         """``counts`` for lines and zones given as point lists (video pixels), named line1...,
         zone1...; saved with the result like ``counts``."""
-        from videolab.inference.counting import CountingLine, CountingZone
-
-        built_lines = [CountingLine(f"line{i}", (tuple(p[0]), tuple(p[1])))  # type: ignore[arg-type]
-                       for i, p in enumerate(lines, 1)]
-        built_zones = [CountingZone(f"zone{i}", tuple(tuple(q) for q in p))  # type: ignore[misc]
-                       for i, p in enumerate(zones, 1)]
+        built_lines, built_zones = drawn_geometry(lines, zones)
         return self.counts(actor, job_id, built_lines, built_zones)
+
+    def save_points(
+        self,
+        actor: UserDTO,
+        job_id: uuid.UUID,
+        lines: Sequence[Sequence[tuple[float, float]]],
+        zones: Sequence[Sequence[tuple[float, float]]],
+    ) -> None:
+        """Save lines and zones given as point lists with the result, replacing what was
+        saved, without counting (the desktop app counts on its long-work queue,
+        ``count_drawn``). Refuses an untracked result."""
+        from videolab.inference.counting import geometry_to_json, require_tracks
+
+        built_lines, built_zones = drawn_geometry(lines, zones)
+        require_tracks(self.jobs.result(actor, job_id))  # checks ownership too
+        with self.ctx.db.write() as s:
+            self.jobs._owned(s, actor, job_id)
+            self.jobs.results.save_counting(
+                s, job_id, geometry_to_json(built_lines, built_zones)
+            )
 
     def counts(
         self,
@@ -109,3 +124,34 @@ class TrackService:
             self.jobs._owned(s, actor, job_id)
             self.jobs.results.save_counting(s, job_id, geometry)
         return counts
+
+
+def drawn_geometry(
+    lines: Sequence[Sequence[tuple[float, float]]],
+    zones: Sequence[Sequence[tuple[float, float]]],
+) -> tuple[list[CountingLine], list[CountingZone]]:
+    """Lines and zones from point lists (video pixels), named line1..., zone1..."""
+    from videolab.inference.counting import CountingLine, CountingZone
+
+    built_lines = [CountingLine(f"line{i}", (tuple(p[0]), tuple(p[1])))  # type: ignore[arg-type]
+                   for i, p in enumerate(lines, 1)]
+    built_zones = [CountingZone(f"zone{i}", tuple(tuple(q) for q in p))  # type: ignore[misc]
+                   for i, p in enumerate(zones, 1)]
+    return built_lines, built_zones
+
+
+def count_drawn(
+    result: Mapping[str, Any],
+    lines: Sequence[Sequence[tuple[float, float]]],
+    zones: Sequence[Sequence[tuple[float, float]]],
+    *,
+    progress: Callable[[Any], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Counts:
+    """Counts of drawn lines and zones on a result already in memory: no database, so it
+    runs on a long-work queue; ``progress((done, total))`` per frame, ``cancel`` stops it."""
+    from videolab.inference.counting import count
+
+    built_lines, built_zones = drawn_geometry(lines, zones)
+    report = None if progress is None else (lambda done, total: progress((done, total)))
+    return count(result, built_lines, built_zones, progress=report, cancel=cancel)

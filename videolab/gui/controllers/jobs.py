@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from videolab.domain.dto import JobDTO, UserDTO
 from videolab.domain.errors import ConsentRequired
 from videolab.domain.params import DetectionParams
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.models.jobs import LiveProgress
 from videolab.gui.widgets import dialogs
@@ -44,6 +46,9 @@ def run_job(
 
 
 class JobController(QObject):
+    """Submits, runs and cancels jobs; announces ``JOBS`` when a job process starts a job and
+    ``JOBS | BALANCE`` when it has settled one (the only moments the table must re-read)."""
+
     job_changed = Signal(object)  # JobDTO
     progress = Signal(object, object)  # job id, LiveProgress
     preview = Signal(object, int, bytes)  # job id, frame index, annotated JPEG
@@ -72,49 +77,50 @@ class JobController(QObject):
                 if dialogs.confirm(None, "Load an outside model?", text, action="Load it"):
                     self.submit(video_id, params, allow_untrusted=True)
                 return
-            self.ctx.errors.handle(exc, "The job was not started")
+            self.ctx.ops.report(exc, "The job was not started")
 
-        self.ctx.executor.write(
+        self.ctx.ops.write(
             self.ctx.app.jobs.create,
             self.ctx.user,
             video_id,
             params,
             allow_untrusted_model=allow_untrusted,
-            on_result=self._accepted,
-            on_error=failed,
+            changes=Change.JOBS | Change.BALANCE,
+            success=self._accepted,
+            failure=failed,
         )
 
     def _accepted(self, job: JobDTO) -> None:
-        self._refresh_balance()
         self.job_changed.emit(job)
         self.submitted.emit(job)
         self.start(job)
 
     def start(self, job: JobDTO) -> None:
-        worker = self.ctx.executor.job(
+        def failed(exc: BaseException) -> None:
+            self.ctx.ops.report(exc, "Detection")
+            # whatever happened, the launcher settled the job (refunded if it never ran)
+            self.ctx.ops.notify(Change.JOBS | Change.BALANCE, "job process")
+
+        worker = self.ctx.ops.detect(
             run_job,
             self.ctx.app,
             self.ctx.user,
             job.id,
-            on_progress=lambda p, key=job.id: self._progress(key, p),
-            on_result=self._finished,
-            on_error=lambda exc: self.ctx.errors.handle(exc, "Detection"),
-            on_finished=lambda key=job.id: self.workers.pop(key, None),
+            progress=partial(self._progress, job.id),
+            success=self._finished,
+            failure=failed,
+            finished=partial(self._ended, job.id),
         )
         self.workers[job.id] = worker
 
-    def _refresh_job(self, job_id: uuid.UUID) -> None:
-        """Re-read a job off the GUI thread (its status and start time changed)."""
-        self.ctx.executor.read(
-            self.ctx.app.jobs.get, self.ctx.user, job_id,
-            on_result=self.job_changed.emit,
-            on_error=lambda exc: self.ctx.errors.handle(exc),
-        )
+    def _ended(self, job_id: uuid.UUID) -> None:
+        self.workers.pop(job_id, None)
+        self._seen_progress.discard(job_id)
 
     def _progress(self, job_id: uuid.UUID, p: Any) -> None:
-        if job_id not in self._seen_progress:  # first sign of life: it is RUNNING now
+        if job_id not in self._seen_progress:  # the process's first report: RUNNING now
             self._seen_progress.add(job_id)
-            self._refresh_job(job_id)
+            self.ctx.ops.notify(Change.JOBS, "job process")
         live = LiveProgress(
             int(getattr(p, "done", 0)),
             int(getattr(p, "total", 0)),
@@ -129,7 +135,6 @@ class JobController(QObject):
             self.ctx.notify(f"{message}…")
 
     def _finished(self, job: JobDTO) -> None:
-        self._refresh_balance()
         self.job_changed.emit(job)
         self.job_finished.emit(job)
         level = {"COMPLETED": "success", "ABORTED": "info"}.get(job.status.value, "error")
@@ -137,6 +142,7 @@ class JobController(QObject):
         if job.error:
             text += f" — {job.error}"
         self.ctx.notify(text, level)
+        self.ctx.ops.notify(Change.JOBS | Change.BALANCE, "job process")
 
     def cancel(self, job_id: uuid.UUID) -> None:
         worker = self.workers.get(job_id)
@@ -144,17 +150,11 @@ class JobController(QObject):
             worker.cancel()
             self.ctx.notify("Cancelling the job; you pay only for the frames already done.")
             return
-
-        def cancelled(job: JobDTO) -> None:
-            self._refresh_balance()
-            self.job_changed.emit(job)
-
-        self.ctx.executor.write(
-            self.ctx.app.jobs.cancel, self.ctx.user, job_id, on_result=cancelled
+        self.ctx.ops.write(
+            self.ctx.app.jobs.cancel,
+            self.ctx.user,
+            job_id,
+            changes=Change.JOBS | Change.BALANCE,
+            success=self.job_changed.emit,
+            context="Cancel",
         )
-
-    def _refresh_balance(self) -> None:
-        try:
-            self.ctx.session.refresh()
-        except Exception as exc:
-            self.ctx.errors.handle(exc)

@@ -1,7 +1,17 @@
-"""Uploads: each file is probed (cost shown), then stored, one after the other.
+"""Uploads in two phases that decode each file once.
 
-Every file is its own worker on the database-write pool, so a bad file fails alone and the
-others carry on; each reports probing, its estimate and its stored bytes.
+1. **Probe** (``VideoService.probe_upload``) on the long-file queue: measure the file, count
+   what it holds, make the thumbnail; the row then shows the cost and the balance. Long file
+   work never holds up a rename or a job submission: those go to the write queue.
+2. **Store** (``VideoService.store_upload``) on the write queue: one short transaction stores
+   the row and the bytes and charges, reusing what the probe measured (the service checks that
+   the file did not change in between).
+3. **Count frames** (``VideoService.verify_frames``) on the long-file queue, when the service
+   stored the video unverified: the one full decode of the file, with the decoder jobs use;
+   frames charged that do not decode are refunded. If it does not finish, the video stays
+   stored and is checked before its first job.
+
+Every file is its own pair of operations, so a bad file fails alone and the others carry on.
 """
 
 from __future__ import annotations
@@ -10,22 +20,29 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from videolab.domain.dto import UploadEstimate, UserDTO, VideoDTO
+from videolab.domain.dto import UserDTO, VideoDTO
 from videolab.domain.errors import Cancelled
+from videolab.domain.money import format_tokens
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.errors import describe
 from videolab.gui.workers import Worker
 from videolab.services.app import VideoLab
 
-WAITING, PROBING, UPLOADING, DONE, FAILED, CANCELLED = (
+if TYPE_CHECKING:
+    from videolab.domain.dto import UploadProbe
+
+WAITING, PROBING, UPLOADING, VERIFYING, DONE, FAILED, CANCELLED = (
     "Waiting",
     "Checking",
     "Uploading",
+    "Counting frames",
     "Uploaded",
     "Failed",
     "Cancelled",
@@ -53,28 +70,44 @@ class UploadItem:
     def fraction(self) -> float | None:
         if self.state == DONE:
             return 1.0
-        if self.state == UPLOADING and self.total_bytes:
+        if self.state in (PROBING, UPLOADING) and self.total_bytes:
             return self.done_bytes / self.total_bytes
         return None
 
 
-def upload_file(
+def probe_file(
     app: VideoLab,
     user: UserDTO,
     dataset_id: uuid.UUID,
     path: str,
     progress: Callable[..., None],
     cancel: threading.Event,
-) -> VideoDTO:
-    """Probe, report the cost, then store. Plain Python: testable without Qt."""
-    progress(("probe",), force=True)
-    estimate = app.videos.estimate(user, dataset_id, Path(path), cancel=cancel)
-    progress(("estimate", estimate), force=True)
+) -> UploadProbe:
+    """Phase 1 (long-file queue): measure and price the file. Plain Python, no Qt."""
+    progress(("probe", 0, 0), force=True)
 
-    def stored(done: int, total: int, phase: str) -> None:
+    def read(done: int, total: int, *_phase: object) -> None:
+        progress(("probe", done, total), force=done >= total)
+
+    return app.videos.probe_upload(user, dataset_id, Path(path), cancel=cancel, progress=read)
+
+
+def store_probed(
+    app: VideoLab,
+    user: UserDTO,
+    dataset_id: uuid.UUID,
+    probe: UploadProbe,
+    progress: Callable[..., None],
+    cancel: threading.Event,
+) -> VideoDTO:
+    """Phase 2 (write queue): store and charge what the probe measured, without decoding."""
+    if cancel.is_set():  # cancelled while it waited its turn behind other writes
+        raise Cancelled("Upload cancelled; nothing was stored or charged.")
+
+    def stored(done: int, total: int, *_phase: object) -> None:
         progress(("store", done, total), force=done >= total)
 
-    return app.videos.upload(user, dataset_id, Path(path), progress=stored, cancel=cancel)
+    return app.videos.store_upload(user, dataset_id, probe, progress=stored, cancel=cancel)
 
 
 class UploadController(QObject):
@@ -98,19 +131,52 @@ class UploadController(QObject):
             item = UploadItem(uuid.uuid4(), dataset_id, str(path), Path(path).name)
             self._set(item)
             added.append(item)
-            worker = self.ctx.executor.write(
-                upload_file,
+            self._workers[item.id] = self.ctx.ops.long(
+                probe_file,
                 self.ctx.app,
                 self.ctx.user,
                 dataset_id,
                 str(path),
-                on_progress=lambda value, key=item.id: self._progress(key, value),
-                on_result=lambda video, key=item.id: self._done(key, video),
-                on_error=lambda exc, key=item.id: self._failed(key, exc),
-                on_finished=lambda key=item.id: self._finished(key),
+                progress=partial(self._progress, item.id),
+                success=partial(self._probed, item.id),
+                failure=partial(self._failed, item.id),
+                finished=partial(self._finished, item.id),
             )
-            self._workers[item.id] = worker
         return added
+
+    def _probed(self, key: uuid.UUID, probe: UploadProbe) -> None:
+        """Phase 1 done: show what it costs against the balance, then store it."""
+        item = self.items.get(key)
+        probing = self._workers.get(key)
+        if item is None:
+            return
+        if probing is not None and probing.cancelled:  # cancelled as the probe finished
+            self._failed(key, Cancelled("Upload cancelled."))
+            return
+        balance = self.ctx.user.tokens_milli
+        self._update(
+            key,
+            state=UPLOADING,
+            frames=probe.frame_count,
+            cost_milli=probe.cost_milli,
+            name=probe.name,
+            total_bytes=probe.size_bytes,
+            message=f"{probe.frame_count:,} frames · costs {format_tokens(probe.cost_milli)} "
+            f"of your {format_tokens(balance)} tokens",
+        )
+        # Started before the probe's worker reports ``finished``, so the item is never idle.
+        self._workers[key] = self.ctx.ops.write(
+            store_probed,
+            self.ctx.app,
+            self.ctx.user,
+            item.dataset_id,
+            probe,
+            changes=Change.VIDEOS | Change.DATASETS | Change.BALANCE,
+            progress=partial(self._progress, key),
+            success=partial(self._stored, key, probe),
+            failure=partial(self._failed, key),
+            finished=partial(self._finished, key),
+        )
 
     def cancel_all(self) -> None:
         for worker in self._workers.values():
@@ -133,28 +199,32 @@ class UploadController(QObject):
     def _progress(self, key: uuid.UUID, value: tuple[Any, ...]) -> None:
         kind = value[0]
         if kind == "probe":
-            self._update(key, state=PROBING)
-        elif kind == "estimate":
-            est: UploadEstimate = value[1]
-            self._update(
-                key,
-                state=UPLOADING,
-                frames=est.frame_count,
-                cost_milli=est.cost_milli,
-                name=est.name,
-                total_bytes=est.size_bytes,
-                message=f"{est.frame_count:,} frames",
-            )
+            self._update(key, state=PROBING, done_bytes=value[1], total_bytes=value[2])
         elif kind == "store":
             self._update(key, state=UPLOADING, done_bytes=value[1], total_bytes=value[2])
 
+    def _stored(self, key: uuid.UUID, probe: UploadProbe, video: VideoDTO) -> None:
+        self.uploaded.emit(video)
+        if video.frames_verified:
+            self._done(key, video)
+            return
+        self._update(
+            key, state=VERIFYING, done_bytes=video.size_bytes, total_bytes=video.size_bytes,
+            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged; counting the "
+            "frames that decode…",
+        )
+        self._workers[key] = self.ctx.ops.long(
+            self.ctx.app.videos.verify_frames,
+            self.ctx.user,
+            video.id,
+            source=probe,
+            changes=Change.VIDEOS | Change.DATASETS | Change.BALANCE,
+            success=partial(self._done, key),
+            failure=partial(self._unverified, key, video),
+            finished=partial(self._finished, key),
+        )
+
     def _done(self, key: uuid.UUID, video: VideoDTO) -> None:
-        try:
-            user = self.ctx.session.refresh()
-            balance = f"balance now {user.tokens_milli / 1000:.3f} tokens"
-        except Exception as exc:
-            self.ctx.errors.handle(exc)
-            balance = ""
         self._update(
             key,
             state=DONE,
@@ -162,18 +232,29 @@ class UploadController(QObject):
             cost_milli=video.cost_milli,
             done_bytes=video.size_bytes,
             total_bytes=video.size_bytes,
-            message=f"Stored · {balance}",
+            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged",
         )
-        self.uploaded.emit(video)
+
+    def _unverified(self, key: uuid.UUID, video: VideoDTO, exc: BaseException) -> None:
+        """The video is stored and paid for; its frames are counted before its first job."""
+        self._update(
+            key, state=DONE,
+            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged; frames are "
+            "checked before its first job",
+        )
+        if not isinstance(exc, Cancelled):
+            self.ctx.ops.report(exc, f"Counting the frames of {video.name}")
 
     def _failed(self, key: uuid.UUID, exc: BaseException) -> None:
         state = CANCELLED if isinstance(exc, Cancelled) else FAILED
         text = "Cancelled; nothing was stored or charged." if state == CANCELLED else describe(exc)
         self._update(key, state=state, message=text)
         if state == FAILED:
-            self.ctx.errors.handle(exc)
+            self.ctx.ops.report(exc)
 
     def _finished(self, key: uuid.UUID) -> None:
-        self._workers.pop(key, None)
+        item = self.items.get(key)
+        if item is None or item.finished:  # a probed file goes on to be stored: still busy
+            self._workers.pop(key, None)
         if not self._workers:
             self.batch_finished.emit()

@@ -17,6 +17,7 @@ REASONS = {
     "grant": "Opening balance",
     "recharge": "Recharge",
     "upload": "Upload",
+    "upload_refund": "Upload refund (frames that did not decode)",
     "job_hold": "Job (held)",
     "job_refund": "Job refund",
     "transfer": "Transfer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -18,26 +18,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videolab.domain.dto import TagDTO, UserDTO
+from videolab.domain.dto import LedgerEntryDTO, TagDTO, UserDTO
 from videolab.domain.enums import Role
 from videolab.domain.money import format_tokens
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.models.admin import TagTableModel, UserTableModel
 from videolab.gui.models.roles import DTO_ROLE
+from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.account_dialogs import DeleteAccountDialog, ResetPasswordDialog
 from videolab.gui.widgets.videos_panel import table
 
 
 class AdminPanel(QWidget):
-    tags_changed = Signal()
-
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.users = UserTableModel(self)
         self.tags = TagTableModel(self)
         self.dialog: QDialog | None = None
+        self._users: Latest[list[UserDTO]] = Latest(ctx.ops)
+        self._tags: Latest[list[TagDTO]] = Latest(ctx.ops)
+        ctx.ops.changed.connect(self._changed)
 
         users_title = QLabel("Accounts")
         look.heading(users_title, 1.3)
@@ -109,12 +112,30 @@ class AdminPanel(QWidget):
         layout.addWidget(self.splitter)
         self._selection()
 
+    def _changed(self, changes: Change) -> None:
+        if self.ctx.user.is_admin and changes & (Change.USERS | Change.BALANCE | Change.TAGS):
+            self.reload()
+
     def reload(self) -> None:
-        try:
-            self.users.set_rows(self.ctx.app.users.list(self.ctx.user))
-            self.tags.set_rows(self.ctx.app.tags.list(self.ctx.user))
-        except Exception as exc:
-            self.ctx.errors.handle(exc, "Loading accounts")
+        """Ask for accounts and tags; the tables keep what they show until the answers land."""
+        self._users.run(
+            self.ctx.app.users.list, self.ctx.user, success=self._show_users,
+            context="Loading accounts",
+        )
+        self._tags.run(
+            self.ctx.app.tags.list, self.ctx.user, success=self._show_tags, context="Loading tags"
+        )
+
+    @property
+    def loading(self) -> bool:
+        return self._users.pending or self._tags.pending
+
+    def _show_users(self, rows: list[UserDTO]) -> None:
+        self.users.set_rows(rows)
+        self._selection()
+
+    def _show_tags(self, rows: list[TagDTO]) -> None:
+        self.tags.set_rows(rows)
         self._selection()
 
     def current_user(self) -> UserDTO | None:
@@ -143,19 +164,19 @@ class AdminPanel(QWidget):
         self.rename_tag_button.setEnabled(has_tag)
         self.delete_tag_button.setEnabled(has_tag)
 
-    def _write(self, fn, *args, done: str = "", tags: bool = False) -> None:
+    def _write(
+        self, fn, *args, done: str = "", tags: bool = False, changes: Change | None = None
+    ) -> None:
+        """An administrative write. Accounts changes may include the admin's own balance;
+        tag changes also rename or remove tags on datasets' cards."""
+        if changes is None:
+            changes = Change.TAGS | Change.DATASETS if tags else Change.USERS | Change.BALANCE
+
         def finished(_: object) -> None:
-            self.reload()
             if done:
                 self.ctx.notify(done, "success")
-            if tags:
-                self.tags_changed.emit()
-            try:
-                self.ctx.session.refresh()  # an admin may have recharged themselves
-            except Exception as exc:
-                self.ctx.errors.handle(exc)
 
-        self.ctx.executor.write(fn, self.ctx.user, *args, on_result=finished)
+        self.ctx.ops.write(fn, self.ctx.user, *args, changes=changes, success=finished)
 
     # -- accounts ----------------------------------------------------------------------------
     def add_user(self) -> None:
@@ -249,6 +270,7 @@ class AdminPanel(QWidget):
                 partial(self.ctx.app.users.delete, to_email=dialog.receiver_email()),
                 user.email,
                 done=f"{user.email} deleted; its data went to {dialog.receiver_email()}.",
+                changes=Change.ALL,  # the receiver may be the administrator: new datasets
             )
         )
         dialog.open()
@@ -258,14 +280,16 @@ class AdminPanel(QWidget):
         user = self.current_user()
         if user is None:
             return
-        try:
-            target, entries = self.ctx.app.credits.ledger(self.ctx.user, user.email)
-        except Exception as exc:
-            self.ctx.errors.handle(exc)
-            return
-        dialog = dialogs.LedgerDialog(self, target, entries)
-        dialog.open()
-        self.dialog = dialog
+
+        def show(answer: tuple[UserDTO, list[LedgerEntryDTO]]) -> None:
+            dialog = dialogs.LedgerDialog(self, *answer)
+            dialog.open()
+            self.dialog = dialog
+
+        self.ctx.ops.query(
+            self.ctx.app.credits.ledger, self.ctx.user, user.email, success=show,
+            context="Ledger",
+        )
 
     # -- tags --------------------------------------------------------------------------------
     def add_tag(self) -> None:

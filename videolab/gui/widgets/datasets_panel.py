@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videolab.domain.dto import DatasetDTO
+from videolab.domain.dto import DatasetDTO, TagDTO
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.models.datasets import DatasetListModel
 from videolab.gui.models.roles import DTO_ROLE
+from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.delegates import DatasetDelegate
 
@@ -41,6 +43,11 @@ class DatasetsPanel(QWidget):
         self.ctx = ctx
         self.trash_mode = False
         self.dialog: QDialog | None = None
+        self.all_tags: list[str] = []
+        self._rows: Latest[list[DatasetDTO]] = Latest(ctx.ops)
+        self._tags: Latest[list[TagDTO]] = Latest(ctx.ops)
+        self._select_when_loaded: uuid.UUID | None = None
+        ctx.ops.changed.connect(self._changed)
         self.model = DatasetListModel(self)
         self.model.files_dropped.connect(self.files_dropped)
 
@@ -124,16 +131,23 @@ class DatasetsPanel(QWidget):
         for action in (self.rename_action, self.delete_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
-        self.load_tags()
+        self._update_empty()
 
     # -- data --------------------------------------------------------------------------------
+    def _changed(self, changes: Change) -> None:
+        if changes & Change.TAGS:
+            self.load_tags()
+        if changes & (Change.DATASETS | Change.TAGS | Change.VIDEOS):
+            self.reload()
+
     def load_tags(self) -> None:
+        self._tags.run(
+            self.ctx.app.tags.list, self.ctx.user, success=self._show_tags, context="Loading tags"
+        )
+
+    def _show_tags(self, tags: list[TagDTO]) -> None:
+        names = [t.name for t in tags]
         current = self.tag_filter.currentText()
-        try:
-            names = [t.name for t in self.ctx.app.tags.list(self.ctx.user)]
-        except Exception as exc:
-            self.ctx.errors.handle(exc, "Loading tags")
-            names = []
         self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
         self.tag_filter.addItem(ALL_TAGS)
@@ -142,22 +156,38 @@ class DatasetsPanel(QWidget):
         self.tag_filter.setCurrentIndex(max(0, index))
         self.tag_filter.blockSignals(False)
         self.all_tags = names
+        if index < 0 and current not in ("", ALL_TAGS):  # the filtered tag is gone
+            self.reload()
 
     def reload(self) -> None:
+        """Ask for the list as filtered now; the previous list stays until the answer lands,
+        and an answer to an older filter (the person typed on) is dropped."""
         tag = self.tag_filter.currentText()
-        try:
-            rows = self.ctx.app.datasets.list(
-                self.ctx.user,
-                tag=None if tag in ("", ALL_TAGS) else tag,
-                search=self.search.text().strip() or None,
-                deleted=self.trash_mode,
-            )
-        except Exception as exc:
-            self.ctx.errors.handle(exc, "Loading datasets")
-            return
+        self._rows.run(
+            self.ctx.app.datasets.list,
+            self.ctx.user,
+            tag=None if tag in ("", ALL_TAGS) else tag,
+            search=self.search.text().strip() or None,
+            deleted=self.trash_mode,
+            success=self._show,
+            failure=self._load_failed,
+        )
+
+    @property
+    def loading(self) -> bool:
+        return self._rows.pending
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.ctx.ops.report(exc, "Loading datasets")
+        self._update_empty()  # no placeholder left saying "Loading…"
+
+    def _show(self, rows: list[DatasetDTO]) -> None:
         before = self.current()
+        wanted, self._select_when_loaded = self._select_when_loaded, None
         self.model.set_rows(rows)
-        if before is not None and self.model.row_of(before.id) >= 0:
+        if wanted is not None and self.model.row_of(wanted) >= 0:
+            self.select(wanted)
+        elif before is not None and self.model.row_of(before.id) >= 0:
             self.select(before.id)
         elif rows and self.current() is None:
             self.select(rows[0].id)
@@ -166,7 +196,9 @@ class DatasetsPanel(QWidget):
 
     def _update_empty(self) -> None:
         empty = self.model.rowCount() == 0
-        if self.trash_mode:
+        if self._rows.pending:
+            self.empty.setText("Loading the trash…" if self.trash_mode else "Loading datasets…")
+        elif self.trash_mode:
             self.empty.setText("The trash is empty.")
         elif self.search.text() or self.tag_filter.currentIndex() > 0:
             self.empty.setText("No dataset matches.")
@@ -203,19 +235,20 @@ class DatasetsPanel(QWidget):
         self.restore_button.setVisible(trash)
         self.new_button.setEnabled(not trash)
         self.view.selectionModel().clearCurrentIndex()
-        self.model.set_rows([])
         self.reload()
+        self.model.set_rows([])  # another list: a light placeholder, not the old one, meanwhile
+        self._update_empty()
+        self._emit_selected()
 
     # -- actions -----------------------------------------------------------------------------
     def _write(self, fn, *args, done: str = "", select: bool = False) -> None:
         def finished(result: object) -> None:
-            self.reload()
             if select and isinstance(result, DatasetDTO):
-                self.select(result.id)
+                self._select_when_loaded = result.id  # the list reloads on DATASETS
             if done:
                 self.ctx.notify(done, "success")
 
-        self.ctx.executor.write(fn, self.ctx.user, *args, on_result=finished)
+        self.ctx.ops.write(fn, self.ctx.user, *args, changes=Change.DATASETS, success=finished)
 
     def create_dataset(self) -> None:
         if self.trash_mode:

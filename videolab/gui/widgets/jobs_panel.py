@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -20,10 +21,12 @@ from PySide6.QtWidgets import (
 from videolab.domain.dto import JobDTO
 from videolab.domain.enums import JobStatus
 from videolab.gui import format as fmt
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
 from videolab.gui.models.jobs import JobTableModel, LiveProgress
 from videolab.gui.models.roles import DTO_ROLE
+from videolab.gui.ops import Latest
 from videolab.gui.widgets import look
 from videolab.gui.widgets.delegates import ProgressDelegate, StatusDelegate
 from videolab.gui.widgets.frame_view import FrameView
@@ -153,9 +156,15 @@ class JobsPanel(QWidget):
         jobs.preview.connect(self.live.show_frame)
         jobs.progress.connect(self.live.show_progress)
 
+        self.placeholder = QLabel("Loading jobs…")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet(f"color: {look.muted().name()}")
+        self.table_stack = QStackedWidget()
+        self.table_stack.addWidget(self.placeholder)
+        self.table_stack.addWidget(self.view)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("jobs-splitter")
-        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.table_stack)
         self.splitter.addWidget(self.live)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -164,25 +173,39 @@ class JobsPanel(QWidget):
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(head)
         layout.addWidget(self.splitter, 1)
-        # Jobs started elsewhere (the CLI, another window) are polled while they run.
-        self.poll = QTimer(self)
-        self.poll.setInterval(2000)
-        self.poll.timeout.connect(self._poll)
-        self.poll.start()
+        # No timer polls the table: this window's job processes announce when a job starts
+        # and ends, and writes announce JOBS (see videolab.gui.changes).
+        self._rows: Latest[list[JobDTO]] = Latest(ctx.ops)
+        ctx.ops.changed.connect(self._changed)
         self._selection()
 
-    def _poll(self) -> None:
-        local = set(self.jobs.running)
-        if any(not j.status.is_final and j.id not in local for j in self.model.rows()):
+    def _changed(self, changes: Change) -> None:
+        if changes & Change.JOBS:
             self.reload()
 
     def reload(self) -> None:
-        try:
-            rows = self.ctx.app.jobs.list(self.ctx.user)
-        except Exception as exc:
-            self.ctx.errors.handle(exc, "Loading jobs")
-            return
+        self._rows.run(
+            self.ctx.app.jobs.list, self.ctx.user, success=self._show, failure=self._load_failed
+        )
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.ctx.ops.report(exc, "Loading jobs")
+        self.table_stack.setCurrentWidget(self.view)  # no placeholder left saying "Loading…"
+
+    @property
+    def loading(self) -> bool:
+        return self._rows.pending
+
+    def _show(self, rows: list[JobDTO]) -> None:
         self.model.set_rows(sorted(rows, key=lambda j: j.created_at, reverse=True))
+        for job in rows:
+            if job.status.is_final:
+                self.model.clear_live(job.id)
+            if job.id == self.live.job_id:
+                self.live.follow(job)
+        self.table_stack.setCurrentWidget(self.view)
+        if rows and self.current() is None:
+            self.select(self.model.dto(0).id)
         self._selection()
 
     def job_changed(self, job: JobDTO) -> None:

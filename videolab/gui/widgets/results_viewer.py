@@ -1,11 +1,14 @@
 """The results of one job: frame slider and playback, thumbnails, detections of the current
-frame, boxes and labels on/off, per-class counts over time, and exports."""
+frame, boxes and labels on/off, per-class counts over time, and exports. A tracked job adds
+track ids, trails, following one track through its frames, an annotated MP4 and counting
+lines and zones drawn on the frame."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +35,18 @@ from PySide6.QtWidgets import (
 
 from videolab.domain.dto import JobDTO, UserDTO
 from videolab.gui import format as fmt
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.frames import FrameReader, make_thumbnails, sample
 from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel
 from videolab.gui.models.roles import DTO_ROLE, ID_ROLE
+from videolab.gui.ops import Latest, Queue
 from videolab.gui.widgets import look
 from videolab.gui.widgets.counts_chart import CountsChart
 from videolab.gui.widgets.frame_view import FrameView
 from videolab.gui.widgets.videos_panel import table
 from videolab.services.app import VideoLab
+from videolab.services.tracks import count_drawn
 
 EXPORTS = (
     ("json", "JSON", "json"),
@@ -131,7 +137,18 @@ class ResultsViewer(QWidget):
         self.by_index: dict[int, list[dict[str, Any]]] = {}
         self.reader: FrameReader | None = None
         self.current_frame: int | None = None
-        self._thumb_worker: Any = None
+        # Long file work, latest wins: opening another job, or scrubbing on, drops the answer
+        # to the previous request (the ZIP of annotated frames is materialised and hashed the
+        # first time a frame is read from it: never on the GUI thread).
+        self._load: Latest[tuple[dict[str, Any], Path | None]] = Latest(ctx.ops, Queue.FILE)
+        self._frame: Latest[bytes] = Latest(ctx.ops, Queue.FILE)
+        self._thumbs: Latest[int] = Latest(ctx.ops, Queue.FILE)
+        # Counting: the saved lines and zones (a query), their counts (long work on the result
+        # in memory, with progress; a newer drawing or another job drops the older count).
+        self._geometry: Latest[tuple[list[Points], list[Points]]] = Latest(ctx.ops)
+        self._counting: Latest[Any] = Latest(ctx.ops, Queue.FILE)
+        self._saving = 0  # counting writes under way: a reload then would show older lines
+        ctx.ops.changed.connect(self._changed)
 
         self.title = QLabel("Results")
         look.heading(self.title, 1.4)
@@ -160,6 +177,7 @@ class ResultsViewer(QWidget):
         head.addWidget(mp4)
         self.export_buttons["mp4"] = mp4
         self.mp4_dialog: QProgressDialog | None = None
+        self._mp4: Any = None  # the export's worker, while it runs
 
         self.view = FrameView(placeholder="Choose a finished job in Jobs to see its detections.")
         self.boxes = QCheckBox("Boxes")
@@ -257,13 +275,19 @@ class ResultsViewer(QWidget):
         self.draw_zone.clicked.connect(lambda: self.view.start_drawing("zone"))
         self.clear_counting = QPushButton("Clear")
         self.clear_counting.clicked.connect(self._clear_counting)
+        self.stop_counting = QPushButton("Stop")
+        self.stop_counting.setToolTip("Stop counting (the lines and zones stay saved)")
+        self.stop_counting.setEnabled(False)
+        self.stop_counting.clicked.connect(self._stop_counting)
         self.counts_label = QLabel("Counting lines and zones need a tracked job.")
         self.counts_label.setWordWrap(True)
         counting_row = QHBoxLayout()
-        for button in (self.draw_line, self.draw_zone, self.clear_counting):
+        for button in (self.draw_line, self.draw_zone, self.clear_counting, self.stop_counting):
             counting_row.addWidget(button)
         counting_row.addStretch(1)
         self.view.shape_drawn.connect(self._shape_drawn)
+        for button in (self.draw_line, self.draw_zone, self.clear_counting):
+            button.setEnabled(False)
 
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -353,8 +377,12 @@ class ResultsViewer(QWidget):
         self.title.setText(f"Results — {job.video_name}")
         self.summary.setText("Loading…")
         self._set_enabled(False)
-        self.ctx.executor.read(
-            load_result, self.ctx.app, self.ctx.user, job.id, on_result=self._loaded
+        self._frame.drop()
+        self._geometry.drop()
+        self._counting.drop()
+        self._load.run(
+            load_result, self.ctx.app, self.ctx.user, job.id, success=self._loaded,
+            context="Opening the results",
         )
 
     def _loaded(self, value: tuple[dict[str, Any], Path | None]) -> None:
@@ -416,13 +444,9 @@ class ResultsViewer(QWidget):
         self.strip_model.set_frames(chosen)
         if video_path is None or not chosen:
             return
-        if self._thumb_worker is not None:
-            self._thumb_worker.cancel()
-        self._thumb_worker = self.ctx.executor.read(
-            make_thumbnails,
-            video_path,
-            chosen,
-            on_progress=self._thumbnail,
+        self._thumbs.run(
+            make_thumbnails, video_path, chosen, success=lambda _n: None,
+            progress=self._thumbnail, context="Thumbnails",
         )
 
     def _thumbnail(self, value: tuple[int, bytes]) -> None:
@@ -432,9 +456,8 @@ class ResultsViewer(QWidget):
             self.strip_model.set_thumbnail(frame, QPixmap.fromImage(image))
 
     def close_reader(self) -> None:
-        if self._thumb_worker is not None:
-            self._thumb_worker.cancel()
-            self._thumb_worker = None
+        self._thumbs.drop()
+        self._frame.drop()
         if self.reader is not None:
             self.reader.close()
             self.reader = None
@@ -447,17 +470,15 @@ class ResultsViewer(QWidget):
         detections = self.by_index[frame]
         image = self.reader.image(frame) if self.reader is not None else None
         if image is None and self.job is not None:
-            try:  # no local video: the annotated frame from the stored ZIP
-                image = QImage.fromData(
-                    self.ctx.app.jobs.frame_image(self.ctx.user, self.job.id, frame)
-                )
-                detections_for_view: list[dict[str, Any]] = []
-            except Exception as exc:
-                self.ctx.errors.handle(exc)
-                image, detections_for_view = None, []
+            # No local video: the annotated frame comes from the stored ZIP, off the GUI
+            # thread; the previous frame stays on screen until it lands.
+            self._frame.run(
+                self.ctx.app.jobs.frame_image, self.ctx.user, self.job.id, frame,
+                success=self._zip_frame, context="Reading the frame",
+            )
         else:
-            detections_for_view = detections
-        self.view.set_image(image, detections_for_view)
+            self._frame.drop()
+            self.view.set_image(image, detections)
         self._update_trails()
         self.det_model.set_detections(detections)
         self.det_title.setText(f"Detections in frame {frame} ({len(detections)})")
@@ -473,6 +494,10 @@ class ResultsViewer(QWidget):
         if row >= 0:
             self.strip.setCurrentIndex(self.strip_model.index(row))
         self.frame_shown.emit(frame)
+
+    def _zip_frame(self, jpeg: bytes) -> None:
+        image = QImage.fromData(jpeg)
+        self.view.set_image(None if image.isNull() else image, [])  # boxes are drawn in
 
     def _slider_moved(self, pos: int) -> None:
         if 0 <= pos < len(self.frames):
@@ -579,9 +604,12 @@ class ResultsViewer(QWidget):
         if rows:
             self.view.set_highlight(rows[0])
 
-    # -- counting ----------------------------------------------------------------------------
+    # -- counting ------------------------------------------------------------------------------
     def _open_counting(self) -> None:
         tracked = "tracks" in self.result
+        self._counting.drop()
+        self._geometry.drop()
+        self.stop_counting.setEnabled(False)
         for button in (self.draw_line, self.draw_zone, self.clear_counting):
             button.setEnabled(tracked and self.job is not None)
         self.count_lines, self.count_zones = [], []
@@ -590,41 +618,91 @@ class ResultsViewer(QWidget):
             "Draw a line or a zone to count objects." if tracked
             else "Counting lines and zones need a tracked job."
         )
-        if tracked and self.job is not None:
-            self.ctx.executor.read(
-                load_geometry, self.ctx.app, self.ctx.user, self.job.id,
-                on_result=self._geometry_loaded,
-            )
+        self._load_geometry()
+
+    def _load_geometry(self) -> None:
+        if "tracks" not in self.result or self.job is None:
+            return
+        self._geometry.run(
+            load_geometry, self.ctx.app, self.ctx.user, self.job.id,
+            success=self._geometry_loaded, context="Loading the counting lines",
+        )
+
+    def _changed(self, changes: Change) -> None:
+        # Lines saved by another screen or client (announced, or View > Refresh): show them.
+        # Our own save lands here too and finds the lines it drew: nothing is counted again.
+        if changes & Change.RESULTS and not self._saving:
+            self._load_geometry()
 
     def _geometry_loaded(self, value: tuple[list[Points], list[Points]]) -> None:
-        self.count_lines, self.count_zones = value
+        if self._saving:  # a newer drawing is being saved: it wins
+            return
+        lines, zones = value
+        if (lines, zones) == (self.count_lines, self.count_zones):
+            return
+        self.count_lines, self.count_zones = lines, zones
         self.view.set_geometry(self.count_lines, self.count_zones)
-        if self.count_lines or self.count_zones:
-            self._recount()
+        self._recount()
 
     def _shape_drawn(self, kind: str, points: Points) -> None:
         (self.count_lines if kind == "line" else self.count_zones).append(points)
-        self.view.set_geometry(self.count_lines, self.count_zones)
-        self._recount()
+        self._drawing_changed()
 
     def _clear_counting(self) -> None:
         self.count_lines, self.count_zones = [], []
-        self.view.set_geometry([], [])
-        self._recount()
+        self._drawing_changed()
 
-    def _recount(self) -> None:
+    def _drawing_changed(self) -> None:
+        """Save the lines and zones with the result (a write that announces RESULTS) and
+        count them from the result in memory (long work)."""
+        self.view.set_geometry(self.count_lines, self.count_zones)
         if self.job is None:
             return
+        self._saving += 1
+        self.ctx.ops.write(
+            self.ctx.app.tracks.save_points, self.ctx.user, self.job.id,
+            [list(p) for p in self.count_lines], [list(p) for p in self.count_zones],
+            changes=Change.RESULTS, success=lambda _none: self._saved(),
+            failure=self._save_failed, context="Saving the counting lines",
+        )
+        self._recount()
+
+    def _saved(self) -> None:
+        self._saving -= 1
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving -= 1
+        self.ctx.ops.report(exc, "Saving the counting lines")
+
+    def _recount(self) -> None:
         self.counts_label.setText("Counting…")
-        self.ctx.executor.write(  # saves the lines and zones with the result
-            self.ctx.app.tracks.count_points, self.ctx.user, self.job.id,
-            list(self.count_lines), list(self.count_zones), on_result=self._counted,
+        self.stop_counting.setEnabled(True)
+        self._counting.run(
+            count_drawn, self.result,
+            [list(p) for p in self.count_lines], [list(p) for p in self.count_zones],
+            success=self._counted, failure=self._count_failed,
+            progress=self._count_progress, context="Counting",
         )
 
+    def _count_progress(self, value: tuple[int, int]) -> None:
+        done, total = value
+        self.counts_label.setText(f"Counting… {done:,} of {total:,} frames")
+
+    def _stop_counting(self) -> None:
+        self._counting.drop()  # the worker stops at its next frame; its answer is not shown
+        self.stop_counting.setEnabled(False)
+        self.counts_label.setText("Counting stopped; the lines and zones are saved.")
+
     def _counted(self, counts: Any) -> None:
+        self.stop_counting.setEnabled(False)
         text = counts_text(counts) or "Draw a line or a zone to count objects."
         self.counts_label.setText(text)
         self.counts_shown.emit(text)
+
+    def _count_failed(self, exc: BaseException) -> None:
+        self.stop_counting.setEnabled(False)
+        self.counts_label.setText("Counting failed.")
+        self.ctx.ops.report(exc, "Counting")
 
     # -- export ------------------------------------------------------------------------------
     def export(self, key: str) -> None:
@@ -638,17 +716,18 @@ class ResultsViewer(QWidget):
         )
         if not path:
             return
-        self.ctx.executor.read(
+        self.ctx.ops.long(
             self.ctx.app.jobs.export_result,
             self.ctx.user,
             self.job.id,
             key,
             Path(path),
-            on_result=lambda out, k=key: self._exported(k, str(out)),
+            success=partial(self._exported, key),
+            context="Export",
         )
 
     def export_mp4(self) -> None:
-        if self.job is None:
+        if self.job is None or self._mp4 is not None:
             return
         suggested = f"{Path(self.job.video_name).stem}-annotated.mp4"
         path, _ = QFileDialog.getSaveFileName(self, "Export MP4", suggested, "MP4 video (*.mp4)")
@@ -659,17 +738,18 @@ class ResultsViewer(QWidget):
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         self.mp4_dialog = dialog
-        worker = self.ctx.executor.read(
+        self._mp4 = self.ctx.ops.long(
             export_mp4,
             self.ctx.app,
             self.ctx.user,
             self.job.id,
             Path(path),
-            on_result=lambda out: self._exported("mp4", str(out)),
-            on_progress=self._mp4_progress,
-            on_finished=self._mp4_finished,
+            success=partial(self._exported, "mp4"),
+            progress=self._mp4_progress,
+            finished=self._mp4_finished,
+            context="Export MP4",  # a cancel is reported as information, not an error
         )
-        dialog.canceled.connect(worker.cancel)  # the export stops and leaves no file
+        dialog.canceled.connect(self._mp4.cancel)  # the export stops and leaves no file
 
     def _mp4_progress(self, value: tuple[int, int]) -> None:
         done, total = value
@@ -678,11 +758,13 @@ class ResultsViewer(QWidget):
             self.mp4_dialog.setValue(done)
 
     def _mp4_finished(self) -> None:
+        self._mp4 = None
         if self.mp4_dialog is not None:
+            self.mp4_dialog.canceled.disconnect()
             self.mp4_dialog.reset()
             self.mp4_dialog.deleteLater()
             self.mp4_dialog = None
 
-    def _exported(self, key: str, path: str) -> None:
+    def _exported(self, key: str, path: Path) -> None:
         self.ctx.notify(f"Exported {key.upper()} to {path}.", "success")
-        self.exported.emit(key, path)
+        self.exported.emit(key, str(path))

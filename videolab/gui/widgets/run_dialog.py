@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from videolab.domain.dto import VideoDTO
+from videolab.domain.dto import UserDTO, VideoDTO
 from videolab.domain.errors import VideoLabError
 from videolab.domain.money import format_tokens
 from videolab.domain.params import BACKENDS, TRACKERS, DetectionParams
@@ -241,6 +241,12 @@ class RunDialog(QDialog):
             backend=self.backend.currentText(),
             track=self.track.currentData(),
         ).validate()
+
+    def set_user(self, user: UserDTO) -> None:
+        """The balance was re-read (the dialog opened with the one known then)."""
+        if user.tokens_milli != self.balance_milli:
+            self.balance_milli = user.tokens_milli
+            self.update_estimate()
 
     def update_estimate(self) -> None:
         self.balance_value.setText(format_tokens(self.balance_milli))

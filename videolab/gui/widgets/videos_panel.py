@@ -21,14 +21,17 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import DatasetDTO, VideoDTO
+from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.uploads import UploadController, UploadItem
 from videolab.gui.models.roles import DTO_ROLE, SORT_ROLE
 from videolab.gui.models.uploads import UploadQueueModel
 from videolab.gui.models.videos import THUMB_SIZE, VideoTableModel
+from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.delegates import ProgressDelegate
 
+DROP_SUB = "or use Upload videos… — each frame costs 0.001 token"
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 
 
@@ -75,7 +78,7 @@ class DropHint(QFrame):
         title = QLabel("Drop video files here")
         look.heading(title, 1.3)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.sub = QLabel("or use Upload videos… — each frame costs 0.001 token")
+        self.sub = QLabel(DROP_SUB)
         self.sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sub.setStyleSheet(f"color: {colour.name()}")
         layout = QVBoxLayout(self)
@@ -99,8 +102,9 @@ class VideosPanel(QWidget):
         self.dataset: DatasetDTO | None = None
         self.model = VideoTableModel(self)
         self.queue_model = UploadQueueModel(self)
+        self._rows: Latest[list[VideoDTO]] = Latest(ctx.ops)
         uploads.item_changed.connect(self._item_changed)
-        uploads.uploaded.connect(self._uploaded)
+        ctx.ops.changed.connect(self._changed)
 
         self.title = QLabel("No dataset selected")
         look.heading(self.title, 1.4)
@@ -129,9 +133,13 @@ class VideosPanel(QWidget):
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._selection())
         self.view.doubleClicked.connect(lambda _: self._run_clicked())
         self.drop_hint = DropHint()
+        self.loading_hint = QLabel("Loading videos…")
+        self.loading_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading_hint.setStyleSheet(f"color: {look.muted().name()}")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.drop_hint)
+        self.stack.addWidget(self.loading_hint)
 
         self.queue_view = table(self.queue_model)
         self.queue_view.setItemDelegateForColumn(
@@ -187,39 +195,69 @@ class VideosPanel(QWidget):
         live = dataset is not None and not dataset.is_deleted
         self.upload_button.setEnabled(live)
         if dataset is None:
+            self._rows.drop()
             self.title.setText("No dataset selected")
             self.subtitle.setText("Create a dataset on the left, then drop videos on it.")
             self.model.set_rows([])
         else:
             self.title.setText(dataset.name + ("  (in the trash)" if dataset.is_deleted else ""))
-            tags = " · ".join(f"#{t}" for t in dataset.tags) or "no tags"
-            self.subtitle.setText(tags)
-            if changed:
+            if changed:  # another dataset: a placeholder until its videos arrive
                 self.model.set_rows([])
-            self.reload()
+                self.reload()
         self._update_stack()
         self._selection()
+
+    def _changed(self, changes: Change) -> None:
+        if changes & Change.VIDEOS:
+            self.reload()
 
     def reload(self) -> None:
         if self.dataset is None:
             return
-        try:
-            rows = self.ctx.app.videos.list(self.ctx.user, self.dataset.id)
-        except Exception as exc:
-            self.ctx.errors.handle(exc, "Loading videos")
+        if self.dataset.is_deleted:  # its videos are hidden until it is restored
+            self._rows.drop()
+            self.model.set_rows([])
+            self._update_stack()
             return
+        self._rows.run(
+            self.ctx.app.videos.list,
+            self.ctx.user,
+            self.dataset.id,
+            success=self._show,
+            failure=self._load_failed,
+        )
+        self._update_stack()
+
+    @property
+    def loading(self) -> bool:
+        return self._rows.pending
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.ctx.ops.report(exc, "Loading videos")
+        self._update_stack()  # no placeholder left saying "Loading…"
+
+    def _show(self, rows: list[VideoDTO]) -> None:
         self.model.set_rows(sorted(rows, key=lambda v: v.created_at, reverse=True))
         if rows and self.current() is None:
             self.select(self.model.dto(0).id)
         self._update_stack()
+        self._selection()
 
     def _update_stack(self) -> None:
         empty = self.model.rowCount() == 0
-        self.stack.setCurrentWidget(self.drop_hint if empty else self.view)
+        if empty and self._rows.pending:
+            self.stack.setCurrentWidget(self.loading_hint)
+        else:
+            self.stack.setCurrentWidget(self.drop_hint if empty else self.view)
         if self.dataset is not None and self.dataset.is_deleted:
             self.drop_hint.sub.setText("Restore this dataset to add videos.")
+        else:
+            self.drop_hint.sub.setText(DROP_SUB)
         n = self.model.rowCount()
-        if self.dataset is not None:
+        if self.dataset is not None and self._rows.pending and empty:
+            tags = " · ".join(f"#{t}" for t in self.dataset.tags) or "no tags"
+            self.subtitle.setText(f"Loading videos… · {tags}")
+        elif self.dataset is not None:
             frames = sum(v.frame_count for v in self.model.rows())
             tags = " · ".join(f"#{t}" for t in self.dataset.tags) or "no tags"
             self.subtitle.setText(f"{n} video{'s' if n != 1 else ''} · {frames:,} frames · {tags}")
@@ -265,13 +303,6 @@ class VideosPanel(QWidget):
         if self.queue_model.rowCount() == 0:
             self.queue_box.hide()
 
-    def _uploaded(self, video: VideoDTO) -> None:
-        if self.dataset is not None and video.dataset_id == self.dataset.id:
-            self.model.upsert(video, at=0)
-            self._update_stack()
-            if self.current() is None:
-                self.select(video.id)
-
     # -- other actions -----------------------------------------------------------------------
     def _run_clicked(self) -> None:
         video = self.current()
@@ -285,12 +316,13 @@ class VideosPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export video", video.name)
         if not path:
             return
-        self.ctx.executor.read(
+        self.ctx.ops.long(
             self.ctx.app.videos.export,
             self.ctx.user,
             video.id,
             path,
-            on_result=lambda out: self.ctx.notify(f"Saved {out}.", "success"),
+            success=lambda out: self.ctx.notify(f"Saved {out}.", "success"),
+            context="Export",
         )
 
     def delete_video(self) -> None:
@@ -307,10 +339,15 @@ class VideosPanel(QWidget):
             return
 
         def deleted(_: object) -> None:
-            self.model.remove(video.id)
+            self.model.remove(video.id)  # at once; the reload that follows agrees
             self._update_stack()
             self.ctx.notify(f"'{video.name}' deleted.", "success")
 
-        self.ctx.executor.write(
-            self.ctx.app.videos.delete, self.ctx.user, video.id, on_result=deleted
+        self.ctx.ops.write(
+            self.ctx.app.videos.delete,
+            self.ctx.user,
+            video.id,
+            changes=Change.VIDEOS | Change.DATASETS | Change.JOBS,
+            success=deleted,
+            context="Delete",
         )

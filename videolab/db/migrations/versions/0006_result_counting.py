@@ -3,8 +3,8 @@
 Predictions (``json_res``) stay as the job wrote them; what a person drew afterwards lives in
 its own nullable column: ``{"lines": [{"name", "points"}], "zones": [...]}``.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 15:30:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
