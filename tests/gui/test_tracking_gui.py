@@ -58,10 +58,9 @@ def test_a_tracked_job_in_the_viewer_exports_an_mp4_and_counts_a_drawn_line(  # 
     qtbot, window: MainWindow, app, demo, tmp_path, monkeypatch
 ) -> None:
     import av
+    from gui_helpers import wait_idle
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QFileDialog
-
-    from gui_helpers import wait_idle
 
     dataset = next(d for d in app.datasets.list(demo.alice) if not d.deleted_at)
     video = app.videos.list(demo.alice, dataset.id)[0]
