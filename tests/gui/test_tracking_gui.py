@@ -228,3 +228,30 @@ def test_a_zone_is_drawn_with_clicks_and_closed_by_a_double_click(qtbot) -> None
     assert points[:3] == [pytest.approx(c, abs=1.5) for c in corners]
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     assert view.draft == []  # not drawing any more: clicks add nothing
+
+
+def test_a_label_near_the_right_edge_stays_inside_the_frame() -> None:
+    from PySide6.QtCore import QRectF
+
+    from videolab.gui.widgets.frame_view import label_rect
+
+    frame = QRectF(10, 10, 640, 360)
+    inside = label_rect(QRectF(100, 100, 40, 40), frame, 120, 16)
+    assert (inside.left(), inside.top()) == (99, 84)  # above the box, at its left edge
+    edge = label_rect(QRectF(610, 100, 40, 40), frame, 120, 16)  # "#12 square 0.90"
+    assert edge.right() <= frame.right() and edge.left() == frame.right() - 120
+    top = label_rect(QRectF(100, 12, 40, 40), frame, 120, 16)
+    assert top.top() == 12  # no room above: inside the box
+
+
+def test_the_frame_slider_keeps_its_width_in_a_small_window(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow
+) -> None:
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.results)
+    viewer = window.results
+    viewer._loaded(({"frames": [{"index": i, "detections": []} for i in range(10)],
+                     "summary": {}, "video": {"fps": 24.0}}, None))
+    qtbot.waitUntil(lambda: viewer.slider.isVisible())
+    assert viewer.slider.width() >= 160
+    assert viewer.trails.isVisible() and viewer.frame_label.isVisible()

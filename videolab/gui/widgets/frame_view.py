@@ -204,17 +204,21 @@ class FrameView(QWidget):
             text = label_text(det)
             w = fm.horizontalAdvance(text) + 8
             h = fm.height() + 2
-            label = QRectF(
-                rect.left() - 1,
-                rect.top() - h if rect.top() - h > target.top() else rect.top(),
-                w,
-                h,
-            )
+            label = label_rect(rect, target, w, h)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRect(label)
             painter.setPen(QColor("black"))
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def label_rect(box: QRectF, frame: QRectF, width: float, height: float) -> QRectF:
+    """Where a box's label goes: above the box (inside it when there is no room above),
+    shifted left when the box is near the frame's right edge, so the label is never cut off
+    (track ids make labels longer than their boxes)."""
+    top = box.top() - height if box.top() - height > frame.top() else box.top()
+    left = max(frame.left(), min(box.left() - 1, frame.right() - width))
+    return QRectF(left, top, width, height)
 
 
 def label_text(det: dict[str, Any]) -> str:

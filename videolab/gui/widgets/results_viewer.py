@@ -218,10 +218,15 @@ class ResultsViewer(QWidget):
         ):
             controls.addWidget(w)
         controls.addWidget(self.slider, 1)
-        controls.addWidget(self.frame_label)
-        controls.addWidget(self.boxes)
-        controls.addWidget(self.labels)
-        controls.addWidget(self.trails)
+        # The frame position and the overlay switches on their own row: with Trails beside
+        # them the slider had no width left in a 1024-pixel window.
+        self.slider.setMinimumWidth(160)
+        overlays = QHBoxLayout()
+        overlays.addWidget(self.frame_label)
+        overlays.addStretch(1)
+        overlays.addWidget(self.boxes)
+        overlays.addWidget(self.labels)
+        overlays.addWidget(self.trails)
 
         self.strip_model = ThumbnailStripModel(self)
         self.strip = QListView()
@@ -294,6 +299,7 @@ class ResultsViewer(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.view, 1)
         ll.addLayout(controls)
+        ll.addLayout(overlays)
         ll.addWidget(self.strip)
         right = QWidget()
         rl = QVBoxLayout(right)
