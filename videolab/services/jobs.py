@@ -289,7 +289,9 @@ class JobService:
             job = JobRepository(s).get(job_id)
             if job is None or JobStatus(job.status).is_final:
                 return  # deleted meanwhile, or closed by recovery: nothing more to settle
-            result = Result(job_id=job.id, json_res=outcome.result_json)
+            # The detector ran on a decoded copy named by its hash; the result names the video.
+            video = {**outcome.result_json.get("video", {}), "name": job.video_name}
+            result = Result(job_id=job.id, json_res={**outcome.result_json, "video": video})
             s.add(result)
             s.flush()
             with open(out_zip, "rb") as source:

@@ -60,7 +60,16 @@ class ResultStore:
         return result
 
     def json(self, session: Session, job_id: uuid.UUID) -> dict[str, Any]:
-        return dict(self._result(session, job_id).json_res)
+        return self._named(session, job_id, self._result(session, job_id).json_res)
+
+    @staticmethod
+    def _named(session: Session, job_id: uuid.UUID, result_json: dict[str, Any]) -> dict[str, Any]:
+        """The result with the video called by its name in VideoLab. Results stored before
+        the job named it carry the name of the decoded copy it ran on ("b9d1…e8.mp4")."""
+        job = JobRepository(session).get(job_id)
+        if job is None or not job.video_name:
+            return dict(result_json)
+        return {**result_json, "video": {**result_json.get("video", {}), "name": job.video_name}}
 
     def local_zip(self, session: Session, job_id: uuid.UUID) -> Path:
         """The result ZIP on disk (cached by content hash) for random access to frames."""
@@ -97,18 +106,19 @@ class ResultStore:
                 f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}."
             )
         result = self._result(session, job_id)
+        named = self._named(session, job_id, result.json_res)
         with atomic_output(out) as tmp:
             if fmt == "zip":
                 with open(tmp, "wb") as sink:
                     for chunk in iter_chunks(session, ResultChunk, result.id):
                         sink.write(chunk)
             elif fmt == "json":
-                tmp.write_text(json.dumps(result.json_res, indent=2), encoding="utf-8")
+                tmp.write_text(json.dumps(named, indent=2), encoding="utf-8")
             elif fmt == "coco":
-                tmp.write_text(json.dumps(to_coco(result.json_res)), encoding="utf-8")
+                tmp.write_text(json.dumps(to_coco(named)), encoding="utf-8")
             else:
                 with open(tmp, "w", newline="", encoding="utf-8") as sink:
                     writer = csv.writer(sink)
                     writer.writerow(CSV_HEADER)
-                    writer.writerows(to_csv_rows(result.json_res))
+                    writer.writerows(to_csv_rows(named))
         return out
