@@ -139,6 +139,7 @@ def launch_gui(
     done = subprocess.run(
         [sys.executable, "-c", _GUI_CHILD, *args],
         env=env,
+        cwd=env["PYTHONPATH"],  # `python -c` puts the working folder first on sys.path
         capture_output=True,
         text=True,
         timeout=timeout,
