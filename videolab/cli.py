@@ -571,9 +571,11 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = res.add_subparsers(dest="results_cmd", required=True, metavar="ACTION")
     rx = _command(rsub, "export", "write a job's detections to a file")
     rx.add_argument("job", help="the job's id (see 'jobs list')")
-    rx.add_argument("--format", required=True, choices=["json", "coco", "csv", "zip"],
+    rx.add_argument("--format", required=True,
+                    choices=["json", "coco", "csv", "zip", "zip-full"],
                     help="json: VideoLab's result; coco: COCO detections; csv: one row per box; "
-                         "zip: the annotated frames")
+                         "zip: the annotated frames as stored (at most 1280 px on the long "
+                         "side); zip-full: drawn again on the video's frames at full size")
     rx.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     res.set_defaults(handler=cmd_results)
 

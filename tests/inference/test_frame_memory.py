@@ -88,7 +88,9 @@ def test_a_job_holds_frames_by_bytes_not_by_count(
 ) -> None:
     """1280x720 frames (2.8 MB) with 6 MB per queue: at most two per queue, so at most about
     seven frames alive (two per queue, one in each stage), where 16-frame queues held 30+."""
-    clip = write_clip(tmp_path / "hd.mp4", _textured(1280, 720, 40), options={"preset": "ultrafast"})
+    clip = write_clip(
+        tmp_path / "hd.mp4", _textured(1280, 720, 40), options={"preset": "ultrafast"}
+    )
     decoded, written = [0], [0]
     real_open = pipeline.open_video
 
@@ -120,7 +122,7 @@ def test_a_job_holds_frames_by_bytes_not_by_count(
     assert max(detector.in_flight) <= 7
 
 
-# -- 13: stored annotated frames at a bounded size --------------------------------------------------
+# -- 13: stored annotated frames at a bounded size ---------------------------------------------
 def _zip_frames(path: Path) -> dict[str, np.ndarray]:
     with zipfile.ZipFile(path) as archive:
         return {

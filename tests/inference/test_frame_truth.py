@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -53,7 +53,7 @@ class RecordingDetector:
 
     device = "cpu"
     backend = "fake"
-    names = {0: "square"}
+    names: ClassVar[dict[int, str]] = {0: "square"}
     batch_size = 1
 
     def __init__(self, box: tuple[float, float, float, float] = (10.0, 20.0, 30.0, 40.0)) -> None:
@@ -165,9 +165,7 @@ def _iou(a: Any, b: Any) -> float:
 def av1_clip(tmp_path: Path) -> Path:
     if not has_encoder("libsvtav1"):
         pytest.skip("this PyAV build has no AV1 encoder to make the clip with")
-    return write_clip(
-        tmp_path / "clip.mp4", numbered_frames(20, (128, 96)), codec="libsvtav1"
-    )
+    return write_clip(tmp_path / "clip.mp4", numbered_frames(20, (128, 96)), codec="libsvtav1")
 
 
 def test_av1_is_probed_and_detected_like_any_video(av1_clip: Path, tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def run_detection(
     detector: Any = None,
     export_cache_dir: Path | None = None,
     video_sha256: str | None = None,
-    annotated_max_side: int | None | Literal["setting"] = "setting",
+    annotated_max_side: int | Literal["setting"] | None = "setting",
     queue_bytes: int = QUEUE_BYTES,
 ) -> DetectionOutcome:
     """Detect objects in the frames ``params`` selects; stream annotated JPEGs to ``out_zip``.

@@ -197,7 +197,9 @@ class VideoReader:
                 )
             self._pending: Any = first
             self._origin = first.pts if first.pts is not None else 0
-            self.rotation = int(first.rotation or 0) if int(first.rotation or 0) in _ROTATIONS else 0
+            self.rotation = (
+                int(first.rotation or 0) if int(first.rotation or 0) in _ROTATIONS else 0
+            )
             width, height = display_size(first.width, first.height, self.sample_aspect_ratio)
             if self.rotation in (90, -90, 270, -270):
                 width, height = height, width
@@ -221,7 +223,9 @@ class VideoReader:
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise not_readable(self.path, f"it cannot be opened ({exc})") from exc
         video = [
-            s for s in self._container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
+            s
+            for s in self._container.streams.video
+            if not s.disposition & av.stream.Disposition.attached_pic
         ]
         if not video:
             raise not_readable(self.path, "it has no video stream")
@@ -232,7 +236,9 @@ class VideoReader:
             raise not_readable(self.path, "it has no picture size")
         self.sample_aspect_ratio = _usable_sar(self._stream)
         self._check_size(self.stored_width, self.stored_height)
-        self._check_size(*display_size(self.stored_width, self.stored_height, self.sample_aspect_ratio))
+        self._check_size(
+            *display_size(self.stored_width, self.stored_height, self.sample_aspect_ratio)
+        )
         self.codec = str(codec.name)
         self.time_base = self._stream.time_base or Fraction(1, 90_000)
         rate = _fraction(self._stream.average_rate) or _fraction(self._stream.guessed_rate)
@@ -285,7 +291,10 @@ class VideoReader:
         self._pending = None
         if frame is None:
             return None
-        if frame.width * frame.height > self.max_pixels or max(frame.width, frame.height) > MAX_SIDE:
+        if (
+            frame.width * frame.height > self.max_pixels
+            or max(frame.width, frame.height) > MAX_SIDE
+        ):
             raise not_readable(self.path, f"a frame of {frame.width}x{frame.height} pixels")
         self._next += 1
         return frame
@@ -387,7 +396,7 @@ class VideoReader:
             with self.path.open("rb") as f:
                 try:
                     with av.open(
-                        f, format=self._format, timeout=_TIMEOUT_S, io_open=_refuse_io_open
+                        f, "r", format=self._format, timeout=_TIMEOUT_S, io_open=_refuse_io_open
                     ) as container:
                         for packet in container.demux(container.streams[self._stream.index]):
                             if packet.size and packet.pts is not None:

@@ -390,6 +390,12 @@ class JobService:
             return self.results.json(s, job_id)
 
     def export_result(self, actor: UserDTO, job_id: uuid.UUID, fmt: str, out: Path) -> Path:
+        if fmt.lower() == "zip-full":  # rendered from the video, outside any transaction
+            with self.ctx.db.read() as s:
+                video_id = self._owned(s, actor, job_id).video_id
+                result_json = self.results.json(s, job_id)
+            video_path = self.videos.local_copy(actor, video_id)
+            return self.results.export_full_size(result_json, video_path, Path(out))
         with self.ctx.db.read() as s:
             self._owned(s, actor, job_id)
             return self.results.export(s, job_id, fmt, Path(out))

@@ -23,7 +23,9 @@ from videolab.file_modes import new_shared_file
 from videolab.repositories.jobs import JobRepository
 from videolab.services.base import ServiceContext
 
-EXPORT_FORMATS = ("json", "coco", "csv", "zip")
+#: "zip" is the stored annotated frames (at most ``annotated_max_side`` px, 1280 by default);
+#: "zip-full" draws the stored boxes again on the video's own frames, at full size.
+EXPORT_FORMATS = ("json", "coco", "csv", "zip", "zip-full")
 CSV_HEADER = ("frame", "time_s", "class_id", "class_name", "confidence", "x1", "y1", "x2", "y2")
 
 
@@ -97,6 +99,17 @@ class ResultStore:
         except KeyError:
             raise NotFound(f"Frame {frame_index} was not processed by this job.") from None
 
+    @staticmethod
+    def export_full_size(result_json: dict[str, Any], video_path: Path, out: Path) -> Path:
+        """The annotated frames at the video's full size, rendered from the video and the
+        stored boxes (the stored ZIP keeps them at a bounded size). Needs no session: it runs
+        for as long as decoding the job's frames takes."""
+        from videolab.inference.render import render_frames_zip
+
+        with atomic_output(out) as tmp:
+            render_frames_zip(video_path, result_json, tmp, max_side=None)
+        return out
+
     def export(self, session: Session, job_id: uuid.UUID, fmt: str, out: Path) -> Path:
         from videolab.inference.exports import to_coco, to_csv_rows
 
@@ -105,6 +118,8 @@ class ResultStore:
             raise InvalidInput(
                 f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}."
             )
+        if fmt == "zip-full":
+            raise InvalidInput("A full-size export needs the video; use export_full_size.")
         result = self._result(session, job_id)
         named = self._named(session, job_id, result.json_res)
         with atomic_output(out) as tmp:
