@@ -214,6 +214,13 @@ def test_random_access_returns_exactly_the_frame_asked_for_in_vfr_video(tmp_path
             assert (frame.index, number(frame.image)) == (index, index)
             assert frame.time_s == pytest.approx(pts[index] / 1000, abs=1e-3)
         assert reader.read(count) is None
+        near = reader.read_near(10.0)  # a seek by time (thumbnails): frame 200 is at 10 s
+        assert near is not None and near.image is not None
+        assert number(near.image) == 200
+        for index in (5, 0, 6):  # exact reads again after it
+            frame = reader.read(index)
+            assert frame is not None and frame.image is not None
+            assert (frame.index, number(frame.image)) == (index, index)
 
 
 def test_count_decodable_frames_counts_what_jobs_decode_and_can_be_cancelled(

@@ -53,6 +53,7 @@ _MAX_FPS = 1000.0
 _MAX_BAD_PACKETS = 256
 # A forward jump of up to this many frames is decoded through rather than sought.
 _SEQUENTIAL_LIMIT = 250
+_LOST = -(10**9)  # the reader's position after a seek by time: read() seeks again
 # FFmpeg's frame threads each hold a picture: bound them so an 8K video's decoder stays small.
 _DECODER_BYTES = 256 * 1024 * 1024
 
@@ -188,6 +189,7 @@ class VideoReader:
         self._reformatter = VideoReformatter()
         self._sizes: dict[tuple[int, int], tuple[int, int]] = {}
         self._pts_table: list[int] | None = None
+        self._pending: Any = None
         try:
             self._open()
             first = next(self._frames, None)
@@ -195,7 +197,7 @@ class VideoReader:
                 raise not_readable(
                     self.path, "not a single frame decodes (the file may be truncated or damaged)"
                 )
-            self._pending: Any = first
+            self._pending = first
             self._origin = first.pts if first.pts is not None else 0
             self.rotation = (
                 int(first.rotation or 0) if int(first.rotation or 0) in _ROTATIONS else 0
@@ -249,6 +251,7 @@ class VideoReader:
         codec.thread_type = "AUTO"
         codec.thread_count = max(1, min(os.cpu_count() or 1, 16, _DECODER_BYTES // frame_bytes))
         self._frames: Iterator[Any] = self._decode(self._container.demux(self._stream))
+        self._pending = None
         self._next = 0
 
     def _check_size(self, width: int, height: int) -> None:
@@ -322,7 +325,8 @@ class VideoReader:
 
     def frames(self, want: Callable[[int], bool] | None = None) -> Iterator[DecodedFrame]:
         """Every remaining frame, in order; the picture only where ``want(index)`` (all when
-        None): a skipped frame is decoded (it must be, to reach the next) but not converted."""
+        None): a skipped frame is decoded (it must be, to reach the next) but not converted.
+        (Not after ``read_near``: call ``read`` first.)"""
         while True:
             index = self._next
             frame = self._raw()
@@ -357,10 +361,11 @@ class VideoReader:
         self._stream.codec_context.flush_buffers()
         self._frames = self._decode(self._container.demux(self._stream))
         self._pending = None
+        # Where the reader stands is unknown from here: the next read() seeks.
+        self._next = _LOST
         for frame in self._frames:
             if frame.pts is None or frame.pts >= target:
                 guess = max(0, round(self.time_of(frame, 0) * self.fps))
-                self._next = guess + 1
                 return DecodedFrame(guess, self.time_of(frame, guess), self.to_bgr(frame))
         return None
 
