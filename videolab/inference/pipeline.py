@@ -215,13 +215,17 @@ def run_detection(
         try:
             last = indices[-1] if indices else -1
             # Frames between the wanted ones are decoded (they must be) but not converted.
+            # References to a frame are dropped as soon as it is queued: at 8K each one held
+            # while the next decodes is another 100 MB.
             for frame in reader.frames(want=indices.__contains__):
                 if halt.is_set():
                     return
-                if frame.image is not None:
-                    tag = (frame.index, frame.time_s)
-                    _put(decoded, (tag, frame.image), frame.image.nbytes, halt)
-                if frame.index >= last:
+                index, time_s, image = frame.index, frame.time_s, frame.image
+                del frame
+                if image is not None:
+                    _put(decoded, ((index, time_s), image), image.nbytes, halt)
+                    del image
+                if index >= last:
                     return
         except _Stop:
             pass
@@ -244,7 +248,7 @@ def run_detection(
                         continue  # drain so the producer never blocks, write nothing more
                     (index, time_s), frame, detections = item
                     small, scale = fit_within(frame, max_side)
-                    del frame  # the full-size picture is not needed any more
+                    del frame, item  # the full-size picture is not needed any more
                     jpeg = encode_jpeg(draw_detections(small, detections, box_scale=scale))
                     archive.writestr(f"frame_{index:06d}.jpg", jpeg)
                     result = FrameResult(index, time_s, tuple(detections))
@@ -385,6 +389,7 @@ def _infer_loop(
         with contextlib.closing(stream(frames(), options)) as results:
             for tag, frame, dets in results:
                 _put(inferred, (tag, frame, dets), frame.nbytes, halt)
+                del frame
         return
     while True:
         if cancel.is_set() or halt.is_set():
@@ -407,5 +412,6 @@ def _infer_loop(
         detections = detector.detect([frame for _, frame in batch], options)
         for (tag, frame), dets in zip(batch, detections, strict=True):
             _put(inferred, (tag, frame, dets), frame.nbytes, halt)
+        del batch, item, frame  # held no longer than the queues hold them
         if ended:
             return

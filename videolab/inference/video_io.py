@@ -281,6 +281,7 @@ class VideoReader:
                 for frame in frames:
                     bad = 0
                     yield frame
+                frames = frame = None  # not held while the next packet decodes
         except av.FFmpegError:
             pass  # truncated or damaged container: what decoded so far is the video
         if not flushed:
@@ -333,7 +334,10 @@ class VideoReader:
             if frame is None:
                 return
             image = self.to_bgr(frame) if want is None or want(index) else None
-            yield DecodedFrame(index, self.time_of(frame, index), image)
+            decoded = DecodedFrame(index, self.time_of(frame, index), image)
+            del frame, image  # only the caller holds the picture while the next one decodes
+            yield decoded
+            del decoded
 
     def read(self, index: int) -> DecodedFrame | None:
         """Frame ``index`` (exactly that one, also in variable-frame-rate video), or None past
