@@ -14,10 +14,10 @@ import pytest
 
 from tests.inference.av_clips import write_clip
 from tests.inference.test_frame_truth import RecordingDetector, _Quiet
+from videolab.domain.params import DetectionParams
 from videolab.inference import pipeline
 from videolab.inference.byte_queue import ByteQueue
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 from videolab.settings import annotated_max_side
 

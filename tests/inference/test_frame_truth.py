@@ -15,11 +15,11 @@ import pytest
 
 from tests.inference.av_clips import has_encoder, number, numbered_frames, write_clip
 from videolab.domain.errors import Cancelled
+from videolab.domain.params import DetectionParams
 from videolab.inference import pipeline, video_io
 from videolab.inference.detections import Detection
 from videolab.inference.exports import to_coco, to_csv_rows
 from videolab.inference.models import resolve_model
-from videolab.inference.params import DetectionParams
 from videolab.inference.pipeline import run_detection
 from videolab.inference.probe import make_thumbnail, probe_video
 from videolab.inference.synthetic import generate_video

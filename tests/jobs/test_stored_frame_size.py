@@ -13,7 +13,7 @@ import pytest
 from tests.inference.av_clips import write_clip
 from tests.jobs.conftest import JobWorld
 from videolab.domain.enums import JobStatus
-from videolab.inference.params import DetectionParams
+from videolab.domain.params import DetectionParams
 from videolab.inference.synthetic import generate_video
 
 

@@ -394,6 +394,11 @@ class JobService:
             with self.ctx.db.read() as s:
                 video_id = self._owned(s, actor, job_id).video_id
                 result_json = self.results.json(s, job_id)
+            if video_id is None:
+                raise NotFound(
+                    "This job's video was deleted; its full-size frames cannot be drawn again "
+                    "(the stored frames can still be exported with --format zip)."
+                )
             video_path = self.videos.local_copy(actor, video_id)
             return self.results.export_full_size(result_json, video_path, Path(out))
         with self.ctx.db.read() as s:
