@@ -53,6 +53,7 @@ _MAX_FPS = 1000.0
 _MAX_BAD_PACKETS = 256
 # A forward jump of up to this many frames is decoded through rather than sought.
 _SEQUENTIAL_LIMIT = 250
+_SCALER_THREADS_FROM = 1_000_000  # pixels
 _LOST = -(10**9)  # the reader's position after a seek by time: read() seeks again
 # FFmpeg's frame threads each hold a picture: bound them so an 8K video's decoder stays small.
 _DECODER_BYTES = 256 * 1024 * 1024
@@ -60,6 +61,37 @@ _DECODER_BYTES = 256 * 1024 * 1024
 # ISO-BMFF / QuickTime top-level atoms that may open an .mp4/.mov/.m4v/.3gp file.
 _MP4_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid"}
 _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+
+
+def _keep_frame_buffers_mapped() -> None:
+    """Let glibc reuse freed picture buffers instead of returning them to the kernel.
+
+    Each converted frame is a fresh FFmpeg buffer (0.7 MB at 640x360, 6 MB at 1080p). glibc
+    serves allocations that size with mmap and trims the heap as soon as they are freed, so
+    every frame faulted in fresh zeroed pages: ~100 page faults a 640x360 frame, and PyAV
+    converted 25-38% fewer frames per CPU-second than OpenCV (which reuses its buffers).
+    Keeping up to 32 MiB blocks on the heap and 64 MiB free at its top removes the faults:
+    PyAV then converts as fast as OpenCV or faster (benchmarks/decode_speed.py). 8K frames
+    (100 MB) are still mapped and unmapped, so they go back to the system at once.
+    """
+    if os.name != "posix":
+        return
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = getattr(libc, "mallopt", None)
+        if mallopt is None:  # not glibc (musl, macOS): nothing to tune
+            return
+        mallopt(-3, 32 * 1024 * 1024)  # M_MMAP_THRESHOLD
+        mallopt(-1, 64 * 1024 * 1024)  # M_TRIM_THRESHOLD
+    except OSError:
+        return
+
+
+_keep_frame_buffers_mapped()
 
 
 def container_format(head: bytes) -> str | None:
@@ -249,7 +281,11 @@ class VideoReader:
         self.frame_count_estimate = int(self._stream.frames or 0)
         frame_bytes = self.stored_width * self.stored_height * 3 // 2
         codec.thread_type = "AUTO"
-        codec.thread_count = max(1, min(os.cpu_count() or 1, 16, _DECODER_BYTES // frame_bytes))
+        # FFmpeg's own choice (cores + 1) unless that many pictures in flight would be too
+        # big: setting it to the core count instead cost 22% on 360p H.264 here.
+        cap = max(1, _DECODER_BYTES // frame_bytes)
+        if cap < (os.cpu_count() or 1) + 1:
+            codec.thread_count = cap
         self._frames: Iterator[Any] = self._decode(self._container.demux(self._stream))
         self._pending = None
         self._next = 0
@@ -316,10 +352,13 @@ class VideoReader:
             size = self._sizes[key] = display_size(
                 frame.width, frame.height, self.sample_aspect_ratio
             )
-        # threads=1: the decoder's own threads already use the cores; a per-frame scaler pool
-        # made conversion slower (benchmarks/decode_speed.py).
+        # Small frames convert fastest in this thread (a scaler pool costs more than it saves:
+        # 360p H.264 2639 -> 3706 frames/s with one thread); from about 1 megapixel the
+        # scaler's own threads pay (1080p MJPEG 264 -> 287 frames per CPU-second, and faster
+        # by the clock). benchmarks/decode_speed.py.
+        threads = 1 if frame.width * frame.height < _SCALER_THREADS_FROM else 0
         image = self._reformatter.reformat(
-            frame, width=size[0], height=size[1], format="bgr24", threads=1
+            frame, width=size[0], height=size[1], format="bgr24", threads=threads
         ).to_ndarray()
         code = _ROTATIONS.get(int(frame.rotation or 0))
         return cv2.rotate(image, code) if code is not None else image
