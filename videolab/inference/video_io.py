@@ -56,7 +56,7 @@ _SEQUENTIAL_LIMIT = 250
 _SCALER_THREADS_FROM = 1_000_000  # pixels
 _LOST = -(10**9)  # the reader's position after a seek by time: read() seeks again
 # FFmpeg's frame threads each hold a picture: bound them so an 8K video's decoder stays small.
-_DECODER_BYTES = 256 * 1024 * 1024
+_DECODER_BYTES = 128 * 1024 * 1024
 
 # ISO-BMFF / QuickTime top-level atoms that may open an .mp4/.mov/.m4v/.3gp file.
 _MP4_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid"}
