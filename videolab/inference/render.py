@@ -19,21 +19,20 @@ from videolab.inference.detections import Detection
 from videolab.inference.video_io import iter_frames
 
 
+def _detection(d: Mapping[str, Any]) -> Detection:
+    x1, y1, x2, y2 = (float(v) for v in d["box_xyxy"])
+    rotated = d.get("box_xywhr")  # an oriented box, drawn as its rotated outline
+    xywhr = None
+    if rotated is not None:
+        cx, cy, w, h, angle = (float(v) for v in rotated)
+        xywhr = (cx, cy, w, h, angle)
+    return Detection(
+        int(d["class_id"]), str(d["class_name"]), float(d["confidence"]), (x1, y1, x2, y2), xywhr
+    )
+
+
 def _detections(frame: Mapping[str, Any]) -> list[Detection]:
-    return [
-        Detection(
-            int(d["class_id"]),
-            str(d["class_name"]),
-            float(d["confidence"]),
-            (
-                float(d["box_xyxy"][0]),
-                float(d["box_xyxy"][1]),
-                float(d["box_xyxy"][2]),
-                float(d["box_xyxy"][3]),
-            ),
-        )
-        for d in frame.get("detections", [])
-    ]
+    return [_detection(d) for d in frame.get("detections", [])]
 
 
 def render_frames_zip(
