@@ -24,6 +24,7 @@ class Run:
     peak_rss_mb: float
     rc: int
     output: str
+    cpu_seconds: float = 0.0  # user + system time of the child and its waited-for children
 
 
 def videolab_cli() -> list[str]:
@@ -51,7 +52,13 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | Non
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.decode(errors="replace"))
+    return Run(
+        seconds,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        out.decode(errors="replace"),
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def clip(work: Path, frames: int = 700, seed: int = 7, size: tuple[int, int] = (640, 360)) -> Path:

@@ -125,7 +125,7 @@ def cmd_datasets(app: VideoLab, args: argparse.Namespace) -> int:
         ds = app.datasets.delete(user, app.datasets.resolve(user, args.dataset).id)
     else:  # restore
         ds = app.datasets.restore(user, app.datasets.resolve(user, args.dataset, deleted=True).id)
-    text = f"{sub}: {ds.name} ({ds.id})"
+    text = fmt.dataset_done(sub, ds)
     if ds.jobs_stopped:
         text += (f"\nStopped {ds.jobs_stopped} job(s) still running on it; each paid only for the"
                  " frames it had processed (see 'jobs list').")
@@ -140,9 +140,10 @@ def cmd_videos(app: VideoLab, args: argparse.Namespace) -> int:
         ds = app.datasets.resolve(user, args.dataset)
         items = app.videos.list(user, ds.id)
         rows = [[v.name, f"{v.frame_count}{'' if v.frames_verified else ' (unchecked)'}",
-                 f"{v.width}x{v.height}", f"{v.duration_s:.1f}s", str(v.id)] for v in items]
+                 f"{v.width}x{v.height}", f"{v.duration_s:.1f}s", fmt.file_size(v.size_bytes),
+                 str(v.id)] for v in items]
         fmt.emit([fmt.video_json(v) for v in items], as_json=args.json,
-                 text=fmt.table(rows, ["NAME", "FRAMES", "SIZE", "DURATION", "ID"]))
+                 text=fmt.table(rows, ["NAME", "FRAMES", "RESOLUTION", "DURATION", "SIZE", "ID"]))
         return 0
     if sub == "export":
         out = app.videos.export(user, _uuid(args.video, "video"), Path(args.out))
@@ -432,12 +433,12 @@ def cmd_credits(app: VideoLab, args: argparse.Namespace) -> int:
     owner, entries = app.credits.ledger(user, args.email)
     data = {"email": owner.email, "tokens": fmt.tokens_to_float(owner.tokens_milli),
             "entries": [fmt.ledger_json(e) for e in entries]}
-    rows = [[e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.reason.value,
-             fmt.tokens(e.delta_milli), fmt.tokens(e.balance_after_milli), e.note]
-            for e in entries]
+    rows = [[e.created_at.strftime("%Y-%m-%d %H:%M:%S"), fmt.reason_words(e.reason),
+             e.subject, fmt.signed_tokens(e.delta_milli), fmt.tokens(e.balance_after_milli),
+             e.note] for e in entries]
     fmt.emit(data, as_json=args.json,
              text=f"{owner.email}: {fmt.tokens(owner.tokens_milli)} tokens\n"
-             + fmt.table(rows, ["WHEN", "REASON", "DELTA", "BALANCE", "NOTE"]))
+             + fmt.table(rows, ["WHEN", "WHAT", "FOR", "CHANGE", "BALANCE", "NOTE"]))
     return 0
 
 
@@ -500,17 +501,60 @@ def cmd_backup(app: VideoLab, args: argparse.Namespace) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="videolab-cli", description=__doc__.splitlines()[0])
-    p.add_argument("--db", help="database path or SQLAlchemy URL (default: $VIDEOLAB_DB or the "
-                                "app's data folder)")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    p.add_argument("--user", help="account email (default: $VIDEOLAB_USER); password from "
-                                  "$VIDEOLAB_PASSWORD or a prompt")
-    p.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
-    sub = p.add_subparsers(dest="command", required=True)
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, as `yolo` and `gh` show them; options without
+    one (None, flags) and help that already says it are left as written."""
 
-    init = sub.add_parser("init", help="create or upgrade the database")
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            not action.option_strings
+            or action.default is None
+            or action.nargs == 0  # flags: on when given
+            or action.default == argparse.SUPPRESS
+            or "default" in text
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """Every parser and subparser formats its help the same way (subparsers are made with the
+    parent's class), and a subcommand's one-line help is also its own --help description."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _command(
+    sub: argparse._SubParsersAction[Parser], name: str, help: str, **kwargs: Any
+) -> Parser:
+    kwargs.setdefault("description", help[:1].upper() + help[1:] + ".")
+    parser: Parser = sub.add_parser(name, help=help, **kwargs)
+    return parser
+
+
+DATASET_HELP = "the dataset's name or id"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="videolab-cli",
+        description="videolab-cli: the same use cases as the VideoLab desktop app, from a "
+        "terminal. Exit codes: 0 ok, 2 usage, 3 sign-in or permission, 4 not enough credits, "
+        "1 any other error (one line on stderr).",
+    )
+    p.add_argument("--db", help="database path or SQLAlchemy URL (default: $VIDEOLAB_DB, else "
+                                "videolab.db in the app's data folder)")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON document on stdout instead of text")
+    p.add_argument("--user", help="account email (default: $VIDEOLAB_USER); the password comes "
+                                  "from $VIDEOLAB_PASSWORD or a prompt")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = _command(sub, "init", "create the database or upgrade its schema")
     init.add_argument(
         "--demo", action="store_true",
         help="load the demo data (3 accounts with the public password "
@@ -519,119 +563,164 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(handler=cmd_init)
 
-    sub.add_parser("whoami", help="the signed-in account").set_defaults(handler=cmd_whoami)
+    _command(sub, "whoami", "the signed-in account: email, role, tokens").set_defaults(
+        handler=cmd_whoami)
 
-    tags = sub.add_parser("tags", help="list or add tags")
-    tsub = tags.add_subparsers(dest="tags_cmd", required=True)
-    tsub.add_parser("list")
-    tsub.add_parser("add").add_argument("name")
+    tags = _command(sub, "tags", "list tags, or add one (administrators)")
+    tsub = tags.add_subparsers(dest="tags_cmd", required=True, metavar="ACTION")
+    _command(tsub, "list", "every tag and how many of your datasets carry it")
+    _command(tsub, "add", "add a tag (administrators)").add_argument(
+        "name", help="the new tag's name")
     tags.set_defaults(handler=cmd_tags)
 
-    ds = sub.add_parser("datasets", help="manage your datasets")
-    dsub = ds.add_subparsers(dest="datasets_cmd", required=True)
-    dl = dsub.add_parser("list")
-    dl.add_argument("--tag")
-    dl.add_argument("--search")
-    dl.add_argument("--deleted", action="store_true", help="list the trash")
-    dc = dsub.add_parser("create")
-    dc.add_argument("name")
-    dc.add_argument("--tag", action="append")
-    dr = dsub.add_parser("rename")
-    dr.add_argument("dataset")
-    dr.add_argument("new_name")
-    dt = dsub.add_parser("tag", help="replace a dataset's tags")
-    dt.add_argument("dataset")
-    dt.add_argument("--tag", action="append")
-    dsub.add_parser("delete").add_argument("dataset")
-    dsub.add_parser("restore").add_argument("dataset")
+    ds = _command(sub, "datasets", "list, create, rename, tag, trash and restore your datasets")
+    dsub = ds.add_subparsers(dest="datasets_cmd", required=True, metavar="ACTION")
+    dl = _command(dsub, "list", "your datasets (or the trash), by name")
+    dl.add_argument("--tag", help="only datasets with this tag (default: any tag)")
+    dl.add_argument("--search", help="only names containing this text, in any case "
+                                     "(default: every name)")
+    dl.add_argument("--deleted", action="store_true", help="list the trash instead")
+    dc = _command(dsub, "create", "create a dataset")
+    dc.add_argument("name", help="the new dataset's name (unique among yours, any case)")
+    dc.add_argument("--tag", action="append",
+                    help="a tag to give it; repeat for several (default: no tags)")
+    dr = _command(dsub, "rename", "rename a dataset")
+    dr.add_argument("dataset", help=DATASET_HELP)
+    dr.add_argument("new_name", help="its new name")
+    dt = _command(dsub, "tag", "replace a dataset's tags")
+    dt.add_argument("dataset", help=DATASET_HELP)
+    dt.add_argument("--tag", action="append",
+                    help="a tag it should carry; repeat for several (default: none: removes "
+                         "every tag)")
+    _command(dsub, "delete", "move a dataset to the trash (running jobs on it are stopped)"
+             ).add_argument("dataset", help=DATASET_HELP)
+    _command(dsub, "restore", "bring a dataset back from the trash").add_argument(
+        "dataset", help="the trashed dataset's name or id")
     ds.set_defaults(handler=cmd_datasets)
 
-    vids = sub.add_parser("videos", help="upload, list, export videos")
-    vsub = vids.add_subparsers(dest="videos_cmd", required=True)
-    vu = vsub.add_parser("upload")
-    vu.add_argument("dataset")
-    vu.add_argument("files", nargs="+")
-    vsub.add_parser("list").add_argument("dataset")
-    ve = vsub.add_parser("export")
-    ve.add_argument("video")
-    ve.add_argument("--out", required=True)
-    vsub.add_parser("delete").add_argument("video")
+    vids = _command(sub, "videos", "upload, list, export and delete videos")
+    vsub = vids.add_subparsers(dest="videos_cmd", required=True, metavar="ACTION")
+    vu = _command(vsub, "upload", "upload video files into a dataset (0.001 token per frame, "
+                                  "counted from the file's packets; frames that do not decode "
+                                  "are refunded after a check); each file is stored and paid "
+                                  "on its own, and one line per file says what became of it")
+    vu.add_argument("dataset", help=DATASET_HELP)
+    vu.add_argument("files", nargs="+", metavar="FILE", help="a video file to upload")
+    _command(vsub, "list", "the videos of a dataset").add_argument("dataset", help=DATASET_HELP)
+    ve = _command(vsub, "export", "write a stored video back to a file")
+    ve.add_argument("video", help="the video's id (see 'videos list')")
+    ve.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+    _command(vsub, "delete", "delete a video (running jobs on it are stopped)").add_argument(
+        "video", help="the video's id (see 'videos list')")
     vids.set_defaults(handler=cmd_videos)
 
-    jobs = sub.add_parser("jobs", help="detection jobs")
-    jsub = jobs.add_subparsers(dest="jobs_cmd", required=True)
-    jr = jsub.add_parser("run", help="run detection on a video in the foreground")
-    jr.add_argument("video")
-    jr.add_argument("--model", default="demo")
-    jr.add_argument("--conf", type=float, default=0.25)
-    jr.add_argument("--iou", type=float, default=0.7)
-    jr.add_argument("--imgsz", type=int, default=640)
-    jr.add_argument("--classes")
-    jr.add_argument("--max-det", type=int, default=300)
-    jr.add_argument("--start", type=int, default=0)
-    jr.add_argument("--end", type=int)
-    jr.add_argument("--stride", type=int, default=1)
-    jr.add_argument("--device", default="auto")
-    jr.add_argument("--backend", default="auto", choices=list(BACKENDS))
+    jobs = _command(sub, "jobs", "run, list, show and cancel detection jobs")
+    jsub = jobs.add_subparsers(dest="jobs_cmd", required=True, metavar="ACTION")
+    jr = _command(jsub, "run", "run detection on a video in the foreground, with a progress "
+                               "bar; Ctrl-C cancels (you pay only for the frames processed)")
+    jr.add_argument("video", help="the video's id (see 'videos list')")
+    jr.add_argument("--model", default="demo",
+                    help="'demo', an Ultralytics name (yolo11n.pt, ...) or a model file "
+                         "(.pt, .onnx, OpenVINO folder)")
+    jr.add_argument("--conf", type=float, default=0.25,
+                    help="minimum confidence of a detection, 0-1")
+    jr.add_argument("--iou", type=float, default=0.7,
+                    help="IoU above which overlapping boxes of a class are merged (NMS), 0-1")
+    jr.add_argument("--imgsz", type=int, default=640,
+                    help="the model's input size in pixels (longer side)")
+    jr.add_argument("--classes", metavar="IDS",
+                    help="only these class ids, separated by commas, e.g. 0,2 "
+                         "(default: every class)")
+    jr.add_argument("--max-det", type=int, default=300, help="at most this many boxes a frame")
+    jr.add_argument("--start", type=int, default=0, help="first frame (0-based)")
+    jr.add_argument("--end", type=int,
+                    help="stop before this frame (default: the end of the video)")
+    jr.add_argument("--stride", type=int, default=1,
+                    help="process every K-th frame (you pay for the frames processed)")
+    jr.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    jr.add_argument("--backend", default="auto", choices=list(BACKENDS),
+                    help="the inference engine; auto: OpenVINO (INT8 on long jobs) on a CPU, "
+                         "PyTorch on a GPU")
     jr.add_argument("--track", choices=list(TRACKERS),
-                    help="follow objects across frames with this tracker (default: no tracking)")
+                    help="follow objects across frames with this tracker: each box gets a "
+                         "track id (default: no tracking)")
     jr.add_argument("--trust-model", action="store_true",
                     help="allow loading a .pt file from outside VideoLab's model folders "
                          "(a .pt is a pickle and can run code)")
-    jsub.add_parser("list")
-    jsub.add_parser("show").add_argument("job")
-    jsub.add_parser("cancel").add_argument("job")
+    _command(jsub, "list", "your jobs, newest first")
+    _command(jsub, "show", "a job's state, frames and credits").add_argument(
+        "job", help="the job's id (see 'jobs list')")
+    _command(jsub, "cancel", "cancel a pending or running job (it pays only for the frames "
+                             "processed)").add_argument("job",
+                                                        help="the job's id (see 'jobs list')")
     jobs.set_defaults(handler=cmd_jobs)
 
-    res = sub.add_parser("results", help="export a job's result, count by line or zone")
-    rsub = res.add_subparsers(dest="results_cmd", required=True)
-    rx = rsub.add_parser("export")
-    rx.add_argument("job")
+    res = _command(sub, "results", "export a completed job's result; count objects crossing "
+                                   "lines or inside zones")
+    rsub = res.add_subparsers(dest="results_cmd", required=True, metavar="ACTION")
+    rx = _command(rsub, "export", "write a job's detections to a file")
+    rx.add_argument("job", help="the job's id (see 'jobs list')")
     rx.add_argument("--format", required=True,
-                    choices=["json", "coco", "csv", "zip", "mot", "mp4"])
-    rx.add_argument("--out", required=True)
+                    choices=["json", "coco", "csv", "zip", "zip-full", "mot", "mp4"],
+                    help="json: VideoLab's result; coco: COCO detections; csv: one row per box; "
+                         "zip: the annotated frames as stored (at most 1280 px on the long "
+                         "side); zip-full: drawn again on the video's frames at full size; "
+                         "mot: MOTChallenge lines of a tracked result; mp4: the video with its "
+                         "boxes drawn, H.264")
+    rx.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     rx.add_argument("--skipped", choices=["hold", "drop"], default="hold",
                     help="mp4: frames a stride skipped show the last boxes (hold: every frame, "
                          "the video's frame rate) or are left out (drop: frame rate / stride)")
-    rx.add_argument("--trails", action="store_true", help="mp4: draw each track's recent path")
-    rk = rsub.add_parser("counts", help="line crossings and zone occupancy from the tracks")
-    rk.add_argument("job")
+    rx.add_argument("--trails", action="store_true",
+                    help="mp4: draw each track's recent path (default: no trails)")
+    rk = _command(rsub, "counts", "line crossings and zone occupancy from a tracked result's "
+                                  "tracks, without running detection again")
+    rk.add_argument("job", help="the job's id (see 'jobs list')")
     rk.add_argument("--line", action="append", metavar="X1,Y1,X2,Y2",
-                    help="a counting line in video pixels (repeatable); saved with the result")
+                    help="a counting line in video pixels; repeat for several; saved with the "
+                         "result (default: the lines saved before)")
     rk.add_argument("--zone", action="append", metavar="X1,Y1,X2,Y2,X3,Y3,...",
-                    help="a zone polygon in video pixels (repeatable); saved with the result")
-    rk.add_argument("--out", help="write the counts as CSV here")
+                    help="a zone polygon in video pixels; repeat for several; saved with the "
+                         "result (default: the zones saved before)")
+    rk.add_argument("--out", metavar="PATH",
+                    help="write the counts as CSV here (default: print a summary only)")
     res.set_defaults(handler=cmd_results)
 
-    cr = sub.add_parser("credits", help="balance, ledger, recharge")
-    csub = cr.add_subparsers(dest="credits_cmd", required=True)
-    csub.add_parser("ledger").add_argument("email", nargs="?")
-    rc = csub.add_parser("recharge")
-    rc.add_argument("email")
-    rc.add_argument("amount")
+    cr = _command(sub, "credits", "your balance and ledger; recharges (administrators)")
+    csub = cr.add_subparsers(dest="credits_cmd", required=True, metavar="ACTION")
+    _command(csub, "ledger", "the balance and every change of it, oldest first").add_argument(
+        "email", nargs="?",
+        help="another account's ledger (administrators; default: your own)")
+    rc = _command(csub, "recharge", "add tokens to an account (administrators); the ledger "
+                                    "records who did")
+    rc.add_argument("email", help="the account to recharge")
+    rc.add_argument("amount", help="tokens to add, up to three decimals (e.g. 25 or 0.5)")
     cr.set_defaults(handler=cmd_credits)
 
-    us = sub.add_parser("users", help="accounts (administrators)")
-    usub = us.add_subparsers(dest="users_cmd", required=True)
-    usub.add_parser("list")
-    ua = usub.add_parser("add")
-    ua.add_argument("email")
-    ua.add_argument("--role", choices=["user", "admin"], default="user")
-    ua.add_argument("--tokens", default="0")
-    ur = usub.add_parser("role")
-    ur.add_argument("email")
-    ur.add_argument("role", choices=["user", "admin"])
-    usub.add_parser(
-        "disable", help="stop an account: no sign-in, its sessions end, its jobs are cancelled",
+    us = _command(sub, "users", "list, add and manage accounts (administrators)")
+    usub = us.add_subparsers(dest="users_cmd", required=True, metavar="ACTION")
+    _command(usub, "list", "every account: email, role, tokens, status")
+    ua = _command(usub, "add", "create an account; its password comes from "
+                               "$VIDEOLAB_NEW_PASSWORD or a prompt")
+    ua.add_argument("email", help="the new account's email")
+    ua.add_argument("--role", choices=["user", "admin"], default="user",
+                    help="what it may do")
+    ua.add_argument("--tokens", default="0", help="its opening balance in tokens")
+    ur = _command(usub, "role", "make an account a user or an administrator")
+    ur.add_argument("email", help="the account")
+    ur.add_argument("role", choices=["user", "admin"], help="its new role")
+    _command(
+        usub, "disable", "stop an account: no sign-in, its sessions end, its jobs are cancelled",
         description="Disable an account. Its remembered sessions end at once and an open one "
         "at its next action; sign-in is refused until it is enabled again. Its pending and "
         "running jobs end ABORTED at once (pending ones fully refunded, running ones paying "
         "for the frames done). Its data and balance stay. You cannot disable yourself or the "
         "last administrator.",
-    ).add_argument("email")
-    usub.add_parser("enable", help="let a disabled account sign in again").add_argument("email")
-    ud = usub.add_parser(
-        "delete", help="delete an account; its datasets, videos, jobs and tokens are handed over",
+    ).add_argument("email", help="the account")
+    _command(usub, "enable", "let a disabled account sign in again").add_argument(
+        "email", help="the account")
+    ud = _command(
+        usub, "delete", "delete an account; its datasets, videos, jobs and tokens are handed over",
         description="Delete an account for good. Nothing of its data is destroyed: its "
         "datasets (trash included) with their videos, jobs and results, and its remaining "
         "tokens, go to --to (default: you); a dataset whose name the receiver already uses "
@@ -639,17 +728,18 @@ def build_parser() -> argparse.ArgumentParser:
         "for a new account. Its pending and running jobs are stopped and settled first, as "
         "on disable. You cannot delete yourself or the last administrator.",
     )
-    ud.add_argument("email")
-    ud.add_argument("--to", metavar="EMAIL", help="the account that receives the data")
-    usub.add_parser(
-        "reset-password", help="set a new password for an account (from $VIDEOLAB_NEW_PASSWORD "
-        "or a prompt); its saved sessions end",
-    ).add_argument("email")
+    ud.add_argument("email", help="the account to delete")
+    ud.add_argument("--to", metavar="EMAIL",
+                    help="the account that receives the data (default: you)")
+    _command(
+        usub, "reset-password", "set a new password for an account (from "
+        "$VIDEOLAB_NEW_PASSWORD or a prompt); its saved sessions end",
+    ).add_argument("email", help="the account")
     us.set_defaults(handler=cmd_users)
 
-    bk = sub.add_parser(
-        "backup",
-        help="consistent copy of the database, safe while the app runs (administrators)",
+    bk = _command(
+        sub, "backup",
+        "consistent copy of the database, safe while the app runs (administrators)",
         description="Copy the database, consistent even while jobs and uploads write. The copy "
         "holds every account's videos, results and password hashes, so only an administrator "
         "may make one; it is written readable by your OS account only (0600).",
@@ -661,11 +751,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def quiet_decoder_logs() -> None:
     """Keep FFmpeg's and OpenCV's own complaints off stderr, where a refused file must get
-    exactly one clear line ("moov atom not found" and a WARN would come before it)."""
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET; read at first use
-    import cv2  # already loaded by the services; imported here only to set its log level
+    exactly one clear line ("moov atom not found" and a WARN would come before it).
 
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    Both libraries read these variables when they load, so OpenCV is not imported here: most
+    commands never decode a video and should not pay ~0.15 s of CPU to load it."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET; read at first use
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")  # read when cv2 loads
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None:  # already loaded (tests calling main() in-process): set it directly
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from videolab.domain.dto import DatasetDTO, JobDTO, LedgerEntryDTO, TagDTO, UserDTO, VideoDTO
+from videolab.domain.enums import LedgerReason
 from videolab.domain.money import format_tokens, tokens_to_float
 
 
@@ -59,6 +60,7 @@ def tag_json(t: TagDTO) -> dict[str, Any]:
 
 def ledger_json(e: LedgerEntryDTO) -> dict[str, Any]:
     return {"id": str(e.id), "delta": tokens_to_float(e.delta_milli), "reason": e.reason.value,
+            "what": reason_words(e.reason), "for": e.subject,
             "balance_after": tokens_to_float(e.balance_after_milli), "note": e.note,
             "video_id": str(e.video_id) if e.video_id else None,
             "job_id": str(e.job_id) if e.job_id else None,
@@ -103,6 +105,55 @@ def job_text(j: JobDTO) -> str:
     if j.error:
         lines.append(f"  reason    {j.error}")
     return "\n".join(lines)
+
+
+#: What a ledger row's reason code means, for people (codes stay in --json as "reason").
+REASON_WORDS = {
+    LedgerReason.GRANT: "opening balance",
+    LedgerReason.RECHARGE: "recharge",
+    LedgerReason.UPLOAD: "upload",
+    LedgerReason.JOB_HOLD: "job hold",
+    LedgerReason.JOB_REFUND: "job refund",
+    LedgerReason.TRANSFER: "transfer",
+}
+
+
+def reason_words(reason: LedgerReason) -> str:
+    return REASON_WORDS.get(reason, reason.value.replace("_", " "))
+
+
+#: Past tense of each ``datasets`` action, for its one-line report.
+_DATASET_DONE = {
+    "create": "Created dataset {name}",
+    "rename": "Renamed the dataset to {name}",
+    "tag": "Set the tags of dataset {name} to {tags}",
+    "delete": "Moved dataset {name} to the trash",
+    "restore": "Restored dataset {name} from the trash",
+}
+
+
+def dataset_done(action: str, ds: DatasetDTO) -> str:
+    """ "Created dataset Traffic (id)", and so on for each action."""
+    template = _DATASET_DONE.get(action, action.capitalize() + " dataset {name}")
+    tags = ", ".join(ds.tags) if ds.tags else "none"
+    return template.format(name=ds.name, tags=tags) + f" ({ds.id})"
+
+
+def file_size(size: int) -> str:
+    """Bytes as people read them: 812 B, 4.1 KB, 12.3 MB, 1.09 GB (powers of 1000)."""
+    value, unit = float(size), "B"
+    for larger in ("KB", "MB", "GB", "TB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    if unit == "B":
+        return f"{size} B"
+    return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+
+
+def signed_tokens(milli: int) -> str:
+    """A change of balance with its sign: +25.000, -0.240."""
+    return ("+" if milli > 0 else "") + format_tokens(milli)
 
 
 def emit(data: Any, *, as_json: bool, text: str | None = None) -> None:

@@ -86,3 +86,20 @@ DEFAULT_CARBON_COUNTRY = "ITA"
 def carbon_country() -> str:
     value = os.environ.get("VIDEOLAB_CARBON_COUNTRY", DEFAULT_CARBON_COUNTRY).strip().upper()
     return value if len(value) == 3 and value.isalpha() else DEFAULT_CARBON_COUNTRY
+
+
+#: Annotated frames are stored with at most this many pixels on their long side (boxes in the
+#: result JSON stay in the video's own pixels). 0 keeps them at full size.
+DEFAULT_ANNOTATED_MAX_SIDE = 1280
+
+
+def annotated_max_side() -> int | None:
+    """``VIDEOLAB_ANNOTATED_MAX_SIDE`` (pixels; 0 = full size), else 1280."""
+    raw = os.environ.get("VIDEOLAB_ANNOTATED_MAX_SIDE", "").strip()
+    try:
+        value = int(raw) if raw else DEFAULT_ANNOTATED_MAX_SIDE
+    except ValueError:
+        value = DEFAULT_ANNOTATED_MAX_SIDE
+    if value == 0:
+        return None
+    return max(64, value) if value > 0 else DEFAULT_ANNOTATED_MAX_SIDE

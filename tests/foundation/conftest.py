@@ -107,6 +107,7 @@ def run_cli(
         capsys.readouterr()
         # main() quiets OpenCV/FFmpeg logging for the process; keep that out of other tests.
         monkeypatch.setenv("OPENCV_FFMPEG_LOGLEVEL", os.environ.get("OPENCV_FFMPEG_LOGLEVEL", "-8"))
+        monkeypatch.setenv("OPENCV_LOG_LEVEL", os.environ.get("OPENCV_LOG_LEVEL", "SILENT"))
         level = cv2.utils.logging.getLogLevel()
         try:
             code = cli.main([*argv, *args])

@@ -8,6 +8,7 @@ settled exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -190,17 +191,30 @@ def padded_copy(base: Path, out: Path, pad_bytes: int, *, rng: random.Random | N
 
 
 def decoded_frames(path: Path) -> int:
-    """Frames OpenCV decodes from ``path``: an independent count, not the app's."""
-    import cv2
+    """Frames FFmpeg decodes from ``path``, counted with PyAV directly (not the app's code):
+    an independent count. The rule is VideoLab's: a packet that fails to decode costs its own
+    frame, not the rest of the file (OpenCV's reader, the reference before, stopped there)."""
+    import av
 
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError, ValueError):
+        return 0
+    with container:
+        if not container.streams.video:
+            return 0
+        codec = container.streams.video[0].codec_context
         count = 0
-        while cap.grab():
-            count += 1
+        try:
+            for packet in container.demux(container.streams.video[0]):
+                try:
+                    count += len(codec.decode(packet))
+                except av.FFmpegError:
+                    continue
+        except av.FFmpegError:  # a read error ends the file: what the decoder holds still counts
+            with contextlib.suppress(av.FFmpegError):
+                count += len(codec.decode(None))
         return count
-    finally:
-        cap.release()
 
 
 # -- audit ------------------------------------------------------------------------------------

@@ -178,12 +178,24 @@ def test_cancel_pending_job_refunds_everything(world: JobWorld) -> None:
         world.app.jobs.cancel(world.alice, job.id)
 
 
-def test_model_that_fails_to_load_fails_the_job_with_full_refund(world: JobWorld) -> None:
+def test_a_model_file_that_is_not_a_model_is_refused_before_any_hold(world: JobWorld) -> None:
     broken = world.app.paths.models_dir / "broken.pt"
     broken.write_bytes(b"this is not a torch checkpoint")
     before = balance(world)
-    job = world.app.jobs.create(world.alice, world.video.id, DetectionParams(model=str(broken)))
+    with pytest.raises(InvalidInput):
+        world.app.jobs.create(world.alice, world.video.id, DetectionParams(model=str(broken)))
+    assert balance(world) == before and world.app.jobs.list(world.alice) == []
+
+
+def test_model_that_fails_to_load_fails_the_job_with_full_refund(world: JobWorld) -> None:
+    from videolab.inference.models import DEMO_WEIGHTS
+
+    model = world.app.paths.models_dir / "mine.pt"
+    model.write_bytes(DEMO_WEIGHTS.read_bytes())
+    before = balance(world)
+    job = world.app.jobs.create(world.alice, world.video.id, DetectionParams(model=str(model)))
     assert balance(world) < before
+    model.write_bytes(b"this is not a torch checkpoint any more")  # broken after acceptance
     done = world.app.jobs.run(world.alice, job.id)
     assert done.status is JobStatus.FAILED
     assert done.error

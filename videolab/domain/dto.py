@@ -132,6 +132,8 @@ class LedgerEntryDTO:
     note: str = ""
     video_id: uuid.UUID | None = None
     job_id: uuid.UUID | None = None
+    #: What the entry paid for, in words ("clip.mp4", "job on clip.mp4"); "" if nothing.
+    subject: str = ""
 
 
 @dataclass(frozen=True)

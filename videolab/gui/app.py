@@ -131,7 +131,8 @@ class Launcher(QObject):
             self.dialog.show_error(f"The database could not be opened: {describe(exc)}")
 
     def show_login(self) -> None:
-        dialog = LoginDialog(self.store, demo=self.demo)
+        creating = self.demo and self.lab is None and not demo_db_path().exists()
+        dialog = LoginDialog(self.store, demo=self.demo, creating_demo=creating)
         dialog.setWindowIcon(app_icon())
         dialog.signed_in.connect(self.show_main)
         dialog.rejected.connect(self._quit_if_no_window)

@@ -1,7 +1,7 @@
 """Decode frames of a local video file (light: no torch), as RGB QImages.
 
-Files are opened through ``video_io.open_capture``, like everywhere else in VideoLab: the
-container check, the size limits and the non-UTF-8 file names are handled there once.
+Frames come from ``video_io.VideoReader``, the reader jobs use, so frame N here is the frame N
+of the result (same numbering, display geometry and timestamps).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from videolab.domain.errors import InvalidInput
-from videolab.inference import video_io
+from videolab.inference.video_io import VideoReader, open_video
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -29,32 +29,31 @@ class FrameReader:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.cap: cv2.VideoCapture | None
+        self.reader: VideoReader | None
         try:
-            self.cap, _width, _height = video_io.open_capture(self.path)
-        except InvalidInput:  # the viewer falls back to the stored annotated frames
-            self.cap = None
-        self._next = 0
+            self.reader = open_video(self.path)
+        except InvalidInput:
+            self.reader = None  # callers fall back to the stored annotated frame
 
     def read(self, index: int) -> np.ndarray | None:
-        if self.cap is None or not self.cap.isOpened():
+        if self.reader is None:
             return None
-        if index != self._next:
-            self.cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
-        ok, frame = self.cap.read()
-        self._next = index + 1
-        if not ok or frame is None:
-            self._next = -1
+        try:
+            frame = self.reader.read(int(index))
+        except InvalidInput:
             return None
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        if frame is None or frame.image is None:
+            return None
+        return cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
 
     def image(self, index: int) -> QImage | None:
         rgb = self.read(index)
         return None if rgb is None else to_qimage(rgb)
 
     def close(self) -> None:
-        if self.cap is not None:
-            self.cap.release()
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
 
 def sample(frames: Sequence[int], n: int) -> list[int]:

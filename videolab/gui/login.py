@@ -42,7 +42,12 @@ class LoginDialog(QDialog):
     signed_in = Signal(object, object)  # UserDTO, session token or None
 
     def __init__(
-        self, store: TokenStore | None = None, *, demo: bool = False, parent: QWidget | None = None
+        self,
+        store: TokenStore | None = None,
+        *,
+        demo: bool = False,
+        creating_demo: bool = False,  # the demo database does not exist yet: seeding is slow
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in — VideoLab")
@@ -50,6 +55,7 @@ class LoginDialog(QDialog):
         self.app: VideoLab | None = None
         self.store = store
         self.demo = demo
+        self.creating_demo = creating_demo
         self.mode = LOADING
         self.executor = Executor(self)
         # Errors of this dialog's operations appear in it, under the fields.
@@ -163,8 +169,9 @@ class LoginDialog(QDialog):
         if mode == LOADING:
             self.heading.setText("Opening the database…")
             self.intro.setText(
-                "Preparing the demo data; this takes a moment the first time."
-                if self.demo
+                "Creating the demo database: accounts, datasets and a generated video. "
+                "This takes a few seconds, once."
+                if self.creating_demo
                 else "Checking the database."
             )
         elif first:

@@ -1,4 +1,9 @@
-"""Draw detections on a frame with OpenCV only (no font downloads), and encode JPEGs."""
+"""Draw detections on a frame with OpenCV only (no font downloads), and encode JPEGs.
+
+Annotated frames are stored at a bounded size (``fit_within``: 1280 px on the long side by
+default, ``VIDEOLAB_ANNOTATED_MAX_SIDE``); boxes stay in the video's pixels and are scaled
+only for drawing.
+"""
 
 from __future__ import annotations
 
@@ -29,17 +34,33 @@ def class_colour(class_id: int) -> tuple[int, int, int]:
     return PALETTE_BGR[class_id % len(PALETTE_BGR)]
 
 
-def draw_detections(frame: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
+def fit_within(frame: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
+    """``frame`` scaled down (never up) so its long side is at most ``max_side`` (None: no
+    limit), and the scale applied. A frame already small enough is returned as it is."""
+    h, w = frame.shape[:2]
+    if max_side is None or max(h, w) <= max_side:
+        return frame, 1.0
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA), scale
+
+
+def draw_detections(
+    frame: np.ndarray, detections: Sequence[Detection], *, box_scale: float = 1.0
+) -> np.ndarray:
     """A copy of ``frame`` with a box (rotated for an oriented box), class name and confidence
-    for each detection."""
+    for each detection.
+
+    ``box_scale`` maps the boxes (in the video's pixels) onto ``frame`` when it was scaled.
+    """
     out = frame.copy()
     scale = max(0.4, min(out.shape[0], out.shape[1]) / 900)
     thickness = max(1, round(scale * 2))
     for det in detections:
-        x1, y1, x2, y2 = (round(v) for v in det.box_xyxy)
+        x1, y1, x2, y2 = (round(v * box_scale) for v in det.box_xyxy)
         colour = class_colour(det.class_id)
         if det.box_xywhr is not None:  # an oriented box: its rotated outline
-            pts = corners(np.asarray([det.box_xywhr], dtype=np.float64))[0]
+            pts = corners(np.asarray([det.box_xywhr], dtype=np.float64))[0] * box_scale
             cv2.polylines(
                 out, [np.round(pts).astype(np.int32)], True, colour, thickness, cv2.LINE_AA
             )

@@ -13,6 +13,14 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 
 
+#: Decimals of a pixel coordinate in exports: the stored boxes' precision (1/100 px).
+PIXEL_DECIMALS = 2
+
+
+def _px(value: float) -> float:
+    return round(value, PIXEL_DECIMALS)
+
+
 def to_coco(result: dict[str, Any]) -> dict[str, Any]:
     """COCO detection JSON: images = processed frames, categories = the model's classes. An
     oriented box also gets its outline as a ``segmentation`` polygon and its own area."""
@@ -44,14 +52,15 @@ def to_coco(result: dict[str, Any]) -> dict[str, Any]:
                 "id": len(annotations) + 1,
                 "image_id": index,
                 "category_id": int(det["class_id"]),
-                "bbox": [x1, y1, w, h],
-                "area": w * h,
+                # Subtracting two 2-decimal numbers gives 53.870000000000005: round again.
+                "bbox": [_px(x1), _px(y1), _px(w), _px(h)],
+                "area": _px(w * h),
                 "iscrowd": 0,
-                "score": float(det["confidence"]),
+                "score": round(float(det["confidence"]), 4),
             }
             if det.get("box_xywhr"):  # an oriented box: its outline as a COCO polygon
                 annotation["segmentation"] = [_polygon(det["box_xywhr"])]
-                annotation["area"] = float(det["box_xywhr"][2]) * float(det["box_xywhr"][3])
+                annotation["area"] = _px(float(det["box_xywhr"][2]) * float(det["box_xywhr"][3]))
             annotations.append(annotation)
     return {
         "info": {
@@ -86,7 +95,7 @@ def to_csv_rows(result: dict[str, Any]) -> list[list[Any]]:
                     det["class_id"],
                     det["class_name"],
                     det["confidence"],
-                    *det["box_xyxy"],
+                    *(_px(float(v)) for v in det["box_xyxy"]),
                 ]
             )
     return rows

@@ -29,7 +29,7 @@ import numpy as np
 from videolab.domain.errors import Cancelled, InvalidInput
 from videolab.inference.annotate import class_colour, draw_detections
 from videolab.inference.detections import Detection
-from videolab.inference.video_io import open_capture
+from videolab.inference.video_io import open_video
 
 SKIPPED_MODES = ("hold", "drop")
 #: Encoders tried in order: OpenH264 (BSD) first, x264 (GPL) when it is the one available.
@@ -160,11 +160,12 @@ def write_annotated_mp4(
     stride = max(1, int(result.get("params", {}).get("stride", 1)))
     wanted = list(range(first, last + 1)) if skipped == "hold" else sorted(by_index)
     encoder = h264_encoder()
-    cap, width, height = open_capture(Path(video_path))
+    wanted_set = set(wanted)
+    # The reader the job used (PyAV): its frame numbers are the result's frame numbers.
+    reader = open_video(Path(video_path))
     try:
-        video_rate = exact_rate(
-            float(cap.get(cv2.CAP_PROP_FPS)) or float(result["video"]["fps"])
-        )
+        width, height = reader.width, reader.height
+        video_rate = exact_rate(float(reader.fps or 0) or float(result["video"]["fps"]))
         rate = video_rate / stride if skipped == "drop" else video_rate
         even_w, even_h = width + width % 2, height + height % 2
         # A trail point is added per processed frame: TRAIL_SECONDS of them.
@@ -180,24 +181,23 @@ def write_annotated_mp4(
                 stream.options = {"crf": "20", "preset": "veryfast"}
             else:  # OpenH264 is rate-controlled by bit rate: ~0.15 bit per pixel
                 stream.bit_rate = int(even_w * even_h * float(rate) * 0.15)
-            pos = 0
+            done = 0
             shown: list[Detection] = []
-            for done, index in enumerate(wanted):
+            # Frames not wanted are decoded (to reach the next) but not converted.
+            for decoded in reader.frames(want=wanted_set.__contains__):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled("The MP4 export was cancelled.")
-                while pos < index:  # grab() skips without converting the frame
-                    if not cap.grab():
-                        raise InvalidInput(f"The video ends before frame {index}.")
-                    pos += 1
-                ok, image = cap.read()
-                if not ok:
-                    raise InvalidInput(f"The video ends before frame {index}.")
-                pos += 1
+                index = decoded.index
+                if index > last:
+                    break
+                if index not in wanted_set or decoded.image is None:
+                    continue
                 if index in by_index:
                     shown = detections_of(by_index[index])
                     if trail is not None:
                         trail.add(shown)
-                drawn = draw_detections(image, shown)
+                drawn = draw_detections(decoded.image, shown)
+                del decoded
                 if trail is not None:
                     trail.draw(drawn)
                 if (even_w, even_h) != (width, height):  # pad, so boxes keep their pixels
@@ -208,9 +208,12 @@ def write_annotated_mp4(
                 frame.pts = done
                 frame.time_base = 1 / rate
                 container.mux(stream.encode(frame))
+                done += 1
                 if progress is not None:
-                    progress(done + 1, len(wanted))
+                    progress(done, len(wanted))
+            if done < len(wanted):
+                raise InvalidInput(f"The video ends before frame {wanted[done]}.")
             container.mux(stream.encode(None))
     finally:
-        cap.release()
+        reader.close()
     return Mp4Report(Path(out), len(wanted), rate, even_w, even_h, encoder)

@@ -1,16 +1,20 @@
 """A detection job's work: decode -> detect -> annotate/encode/ZIP, as overlapping stages.
 
 Three threads joined by bounded queues, so the slowest stage (inference, normally) sets the
-pace while decoding the next frames and encoding the last ones happen beside it, and memory is
-bounded by the queue sizes whatever the video's length. Annotated frames stream into the ZIP
-as they are made. A cancel stops decoding and inference at once; frames already inferred are
-still written, so the partial result is consistent: every frame in the JSON has its JPEG.
+pace while decoding the next frames and encoding the last ones happen beside it. The queues
+are bounded in bytes as well as frames (``byte_queue``), so memory is bounded whatever the
+video's length and frame size: 16 frames of 640x360 are 11 MB, 16 of 8K would be 1.6 GB.
+Annotated frames are drawn at a bounded size (``annotate.fit_within``, the setting
+``annotated_max_side``) and stream into the ZIP as they are made; boxes in the JSON stay in the
+video's pixels, and ``time_s`` is each frame's presentation timestamp (variable-frame-rate
+video is common from phones). A cancel stops decoding and inference at once; frames already
+inferred are still written, so the partial result is consistent: every frame in the JSON has
+its JPEG.
 """
 
 from __future__ import annotations
 
 import contextlib
-import queue
 import threading
 import time
 import zipfile
@@ -18,24 +22,29 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from videolab.domain.params import DetectionParams
-from videolab.inference.annotate import draw_detections, encode_jpeg
+from videolab.inference.annotate import draw_detections, encode_jpeg, fit_within
 from videolab.inference.backends import Calibration
+from videolab.inference.byte_queue import ByteQueue
 from videolab.inference.carbon import CarbonMeter, CarbonReport, CarbonSettings
 from videolab.inference.detections import Detection
 from videolab.inference.devices import stage_threads
 from videolab.inference.models import ResolvedModel
-from videolab.inference.probe import probe_video, read_fps
+from videolab.inference.probe import probe_video
 from videolab.inference.tracking import FrameTracker, summarize_tracks, unique_per_class
-from videolab.inference.video_io import open_capture
+from videolab.inference.video_io import open_video
 
 RESULT_SCHEMA = "videolab.result/1"
 PROGRESS_INTERVAL_S = 0.1
 QUEUE_FRAMES = 16
+# Per queue. With the frames the model holds (one per OpenVINO request) and the one each
+# stage works on, an 8K job (100 MB a frame) keeps about six frames in memory
+# (benchmarks/job_memory.py); 640x360 and 1080p are still bounded by QUEUE_FRAMES.
+QUEUE_BYTES = 64 * 1024 * 1024
 _POLL_S = 0.05
 _END = object()
 
@@ -80,25 +89,21 @@ class _Stop(Exception):
     """Raised inside a stage when another stage failed or the job was cancelled."""
 
 
-def _put(q: queue.Queue[Any], item: Any, halt: threading.Event) -> None:
+def _put(q: ByteQueue, item: Any, size: int, halt: threading.Event) -> None:
     while True:
         if halt.is_set():
             raise _Stop
-        try:
-            q.put(item, timeout=_POLL_S)
+        if q.put(item, size, timeout=_POLL_S):
             return
-        except queue.Full:
-            continue
 
 
-def _get(q: queue.Queue[Any], halt: threading.Event | None) -> Any:
+def _get(q: ByteQueue, halt: threading.Event | None) -> Any:
     while True:
         if halt is not None and halt.is_set():
             raise _Stop
-        try:
-            return q.get(timeout=_POLL_S)
-        except queue.Empty:
-            continue
+        ok, item = q.get(timeout=_POLL_S)
+        if ok:
+            return item
 
 
 def batch_size_for(device: str) -> int:
@@ -121,13 +126,21 @@ def run_detection(
     detector: Any = None,
     export_cache_dir: Path | None = None,
     video_sha256: str | None = None,
+    annotated_max_side: int | Literal["setting"] | None = "setting",
+    queue_bytes: int = QUEUE_BYTES,
 ) -> DetectionOutcome:
     """Detect objects in the frames ``params`` selects; stream annotated JPEGs to ``out_zip``.
 
+    Annotated frames are stored with at most ``annotated_max_side`` pixels on their long side
+    (None: full size; by default the setting, 1280). Each stage queue holds at most
+    ``queue_bytes`` of frames (and at least one frame).
     Returns the outcome (cancelled=True with the partial result if ``cancel`` was set).
     Exceptions from any stage, the callbacks included, propagate after every thread stopped.
     """
     from videolab.inference.detector import Detector, PredictOptions
+    from videolab.settings import annotated_max_side as setting_max_side
+
+    max_side = setting_max_side() if annotated_max_side == "setting" else annotated_max_side
 
     params.validate()
     cancel = cancel or threading.Event()
@@ -135,7 +148,8 @@ def run_detection(
     if frame_count is None:
         frame_count = probe_video(video_path, cancel=cancel).frame_count
     indices = params.frame_indices(frame_count)
-    cap, width, height = open_capture(video_path)
+    reader = open_video(video_path)
+    width, height = reader.width, reader.height
     # CodeCarbon's start-up (~1.4 s of hardware probing) and the model's load (torch import,
     # OpenVINO compile: ~2-3 s) are independent: start the meter beside the load.
     meter = CarbonMeter(carbon)
@@ -151,7 +165,7 @@ def run_detection(
     meter_thread = threading.Thread(target=start_meter, name="videolab-carbon", daemon=True)
     meter_thread.start()
     try:
-        fps = read_fps(cap)
+        fps = reader.fps
         if detector is None:
 
             def status(message: str) -> None:
@@ -172,14 +186,14 @@ def run_detection(
         detector.check_classes(params.classes)
         tracker = FrameTracker(params.track, fps) if params.track is not None else None
     except BaseException:
-        cap.release()
+        reader.close()
         meter_thread.join()
         if meter_started == [None]:
             meter.__exit__(None, None, None)
         raise
     meter_thread.join()
     if meter_started != [None]:
-        cap.release()
+        reader.close()
         failure = meter_started[0] if meter_started else None
         raise failure if failure is not None else RuntimeError("carbon meter did not start")
     options = PredictOptions(
@@ -193,8 +207,8 @@ def run_detection(
 
     halt = threading.Event()  # any stage failed, or cancel: stop decoding and inference
     errors: list[BaseException] = []
-    decoded: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_FRAMES)
-    inferred: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_FRAMES)
+    decoded = ByteQueue(queue_bytes, QUEUE_FRAMES)
+    inferred = ByteQueue(queue_bytes, QUEUE_FRAMES)
     frames_json: list[dict[str, Any]] = []
     per_class: Counter[str] = Counter()
     state = {"done": 0}
@@ -202,25 +216,28 @@ def run_detection(
 
     def decode() -> None:
         try:
-            pos = 0
-            for wanted in indices:
-                while pos < wanted:  # grab() decodes without converting: exact frame numbers
-                    if halt.is_set() or not cap.grab():
-                        return
-                    pos += 1
-                ok, frame = cap.read()
-                if not ok:
+            last = indices[-1] if indices else -1
+            # Frames between the wanted ones are decoded (they must be) but not converted.
+            # References to a frame are dropped as soon as it is queued: at 8K each one held
+            # while the next decodes is another 100 MB.
+            for frame in reader.frames(want=indices.__contains__):
+                if halt.is_set():
                     return
-                pos += 1
-                _put(decoded, (wanted, frame), halt)
+                index, time_s, image = frame.index, frame.time_s, frame.image
+                del frame
+                if image is not None:
+                    _put(decoded, ((index, time_s), image), image.nbytes, halt)
+                    del image
+                if index >= last:
+                    return
         except _Stop:
             pass
         except BaseException as exc:
             errors.append(exc)
             halt.set()
         finally:
-            cap.release()
-            decoded.put(_END)  # unbounded wait is safe: the inference loop always drains
+            reader.close()
+            decoded.put_nowait_unbounded(_END)
 
     def write() -> None:
         last_report = 0.0
@@ -232,14 +249,14 @@ def run_detection(
                         break
                     if errors:
                         continue  # drain so the producer never blocks, write nothing more
-                    index, frame, detections = item
+                    (index, time_s), frame, detections = item
                     if tracker is not None:  # in video order: the writer takes frames in order
                         detections = tracker.update(index, frame, detections)
-                    jpeg = encode_jpeg(draw_detections(frame, detections))
+                    small, scale = fit_within(frame, max_side)
+                    del frame, item  # the full-size picture is not needed any more
+                    jpeg = encode_jpeg(draw_detections(small, detections, box_scale=scale))
                     archive.writestr(f"frame_{index:06d}.jpg", jpeg)
-                    result = FrameResult(
-                        index, index / fps, tuple(detections), tracker is not None
-                    )
+                    result = FrameResult(index, time_s, tuple(detections), tracker is not None)
                     frames_json.append(result.to_json())
                     per_class.update(d.class_name for d in detections)
                     state["done"] += 1
@@ -281,11 +298,8 @@ def run_detection(
             if cancel.is_set() or errors:
                 halt.set()
             while decoder.is_alive() or not decoded.empty():  # unblock and drain the decoder
-                try:
-                    decoded.get(timeout=_POLL_S)
-                except queue.Empty:
-                    pass
-            inferred.put(_END)
+                decoded.get(timeout=_POLL_S)
+            inferred.put_nowait_unbounded(_END)
             decoder.join()
             writer.join()
     if errors:
@@ -313,7 +327,15 @@ def run_detection(
             "height": height,
             "fps": round(fps, 4),
             "frame_count": frame_count,
+            # Width and height above are display pixels (the boxes' pixels); the file stores
+            # these, with this pixel aspect ratio and rotation (docs/architecture.md).
+            "stored_width": reader.stored_width,
+            "stored_height": reader.stored_height,
+            "sample_aspect_ratio": str(reader.sample_aspect_ratio),
+            "rotation": reader.rotation,
+            "codec": reader.codec,
         },
+        "annotated_max_side": max_side,
         "frames": frames_json,
         "summary": {
             "processed_frames": done,
@@ -358,15 +380,15 @@ def _infer_loop(
     detector: Any,
     options: Any,
     batch_size: int,
-    decoded: queue.Queue[Any],
-    inferred: queue.Queue[Any],
+    decoded: ByteQueue,
+    inferred: ByteQueue,
     halt: threading.Event,
     cancel: threading.Event,
 ) -> None:
     stream = getattr(detector, "stream", None)
     if stream is not None:  # a detector that overlaps frames itself (OpenVINO's requests)
 
-        def frames() -> Iterator[tuple[int, np.ndarray]]:
+        def frames() -> Iterator[tuple[Any, np.ndarray]]:
             while not (cancel.is_set() or halt.is_set()):
                 item = _get(decoded, halt)
                 if item is _END:
@@ -375,8 +397,9 @@ def _infer_loop(
 
         # closing(): on a stop the detector waits for its requests still running, now.
         with contextlib.closing(stream(frames(), options)) as results:
-            for index, frame, dets in results:
-                _put(inferred, (index, frame, dets), halt)
+            for tag, frame, dets in results:
+                _put(inferred, (tag, frame, dets), frame.nbytes, halt)
+                del frame
         return
     while True:
         if cancel.is_set() or halt.is_set():
@@ -384,12 +407,11 @@ def _infer_loop(
         item = _get(decoded, halt)
         if item is _END:
             return
-        batch: list[tuple[int, np.ndarray]] = [item]
+        batch: list[tuple[Any, np.ndarray]] = [item]
         ended = False
         while len(batch) < batch_size:
-            try:
-                extra = decoded.get_nowait()
-            except queue.Empty:
+            got, extra = decoded.get(timeout=0)
+            if not got:
                 break
             if extra is _END:
                 ended = True
@@ -398,7 +420,8 @@ def _infer_loop(
         if cancel.is_set():
             return
         detections = detector.detect([frame for _, frame in batch], options)
-        for (index, frame), dets in zip(batch, detections, strict=True):
-            _put(inferred, (index, frame, dets), halt)
+        for (tag, frame), dets in zip(batch, detections, strict=True):
+            _put(inferred, (tag, frame, dets), frame.nbytes, halt)
+        del batch, item, frame  # held no longer than the queues hold them
         if ended:
             return

@@ -2,12 +2,11 @@
 
 Container headers lie (a truncated mp4 still claims its original frame count), and credits
 are charged per frame, so the count here is the number of frames that actually decode, by the
-same OpenCV reader the detection pipeline uses.
+same reader (``video_io.VideoReader``) the detection pipeline uses.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass
@@ -17,28 +16,23 @@ import cv2
 
 from videolab.domain.errors import Cancelled, InvalidInput
 from videolab.inference import video_io
-from videolab.inference.video_io import MAX_PIXELS
+from videolab.inference.video_io import FALLBACK_FPS, MAX_PIXELS
 
-# Containers without a usable rate (0, NaN, 90000 from a raw timebase) get this one.
-FALLBACK_FPS = 25.0
-_MAX_FPS = 1000.0
+__all__ = ["FALLBACK_FPS", "VideoInfo", "make_thumbnail", "probe_video"]
+
 _CHECK_EVERY = 32  # frames between cancel/deadline checks: cheap, and well under a second
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """Facts about a video file, measured by decoding it."""
+    """Facts about a video file, measured by decoding it. Width and height are display pixels
+    (square pixels, upright), the geometry every frame VideoLab hands out has."""
 
     frame_count: int
     fps: float
     width: int
     height: int
     duration_s: float
-
-
-def read_fps(cap: cv2.VideoCapture) -> float:
-    fps = float(cap.get(cv2.CAP_PROP_FPS))
-    return fps if math.isfinite(fps) and 0 < fps <= _MAX_FPS else FALLBACK_FPS
 
 
 def probe_video(
@@ -57,19 +51,10 @@ def probe_video(
     """
     path = Path(path)
     started = time.monotonic()
-    cap, width, height = video_io.open_capture(path, max_pixels=max_pixels)
-    try:
-        fps = read_fps(cap)
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            raise video_io.not_readable(
-                path, "not a single frame decodes (the file may be truncated or damaged)"
-            )
-        # Trust the decoded picture over the header; both were checked against the limit.
-        height, width = frame.shape[:2]
-        count = 1
-        while cap.grab():
-            count += 1
+    count = 0
+    with video_io.open_video(path, max_pixels=max_pixels) as reader:
+        for frame in reader.frames(want=lambda _index: False):
+            count = frame.index + 1
             if count % _CHECK_EVERY == 0:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"Reading {video_io.describe(path)} was cancelled.")
@@ -78,9 +63,8 @@ def probe_video(
                         f"{video_io.describe(path)} took longer than {max_seconds:.0f} s to read; "
                         "it is too long or too slow to decode."
                     )
-    finally:
-        cap.release()
-    return VideoInfo(count, fps, int(width), int(height), count / fps)
+        fps, width, height = reader.fps, reader.width, reader.height
+    return VideoInfo(count, fps, width, height, count / fps)
 
 
 def make_thumbnail(
@@ -88,36 +72,24 @@ def make_thumbnail(
 ) -> bytes:
     """A JPEG of the frame about 10% into the video, scaled so its longer side is `max_side`.
 
-    Seeking is approximate on some files; for a thumbnail that is fine, and when the seek
-    fails the first frame is used.
+    The frame is found by time (a seek to the key frame before it), which is all a thumbnail
+    needs; when that fails the first frame is used.
     """
     path = Path(path)
-    cap, _, _ = video_io.open_capture(path)
-    try:
-        estimate = (
-            frame_count if frame_count is not None else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        )
-        target = max(0, int(estimate * 0.1))
-        frame = None
-        if target:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, target)
-            ok, frame = cap.read()
-            if not ok:
-                frame = None
+    with video_io.open_video(path) as reader:
+        count = frame_count if frame_count is not None else reader.frame_count_estimate
+        frame = reader.read_near(0.1 * count / reader.fps) if count > 1 else None
         if frame is None:
-            cap.release()
-            cap, _, _ = video_io.open_capture(path)
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                raise video_io.not_readable(path, "not a single frame decodes")
-    finally:
-        cap.release()
-    h, w = frame.shape[:2]
+            frame = reader.read(0)
+        if frame is None or frame.image is None:
+            raise video_io.not_readable(path, "not a single frame decodes")
+        image = frame.image
+    h, w = image.shape[:2]
     scale = min(1.0, max_side / max(h, w))
     if scale < 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise InvalidInput(f"Could not make a thumbnail of {video_io.describe(path)}.")
-    return buf.tobytes()
+    return bytes(buf.tobytes())

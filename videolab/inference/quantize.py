@@ -85,43 +85,23 @@ def sample_frames(
 
 
 def _read_in_order(video: Path, wanted: list[int]) -> list[np.ndarray]:
-    from videolab.inference.video_io import open_capture
+    from videolab.inference.video_io import iter_frames
 
-    cap, _, _ = open_capture(video)
+    chosen = set(wanted)
     frames: list[np.ndarray] = []
-    try:
-        pos = 0
-        for index in wanted:
-            while pos < index:
-                if not cap.grab():
-                    return frames
-                pos += 1
-            ok, frame = cap.read()
-            if not ok:
-                return frames
-            pos += 1
-            frames.append(frame)
-    finally:
-        cap.release()
+    for frame in iter_frames(video, want=chosen.__contains__):
+        if frame.image is not None:
+            frames.append(frame.image)
+        if frame.index >= wanted[-1]:
+            break
     return frames
 
 
 def _read_by_seeking(video: Path, wanted: list[int]) -> list[np.ndarray]:
-    from videolab.inference.video_io import open_capture
+    from videolab.inference.video_io import read_frames
 
-    cap, _, _ = open_capture(video)
-    frames: list[np.ndarray] = []
-    try:
-        for index in wanted:
-            # FFmpeg seeks to the key frame before ``index`` and decodes up to it.
-            if not cap.set(cv2.CAP_PROP_POS_FRAMES, index):
-                continue
-            ok, frame = cap.read()
-            if ok:
-                frames.append(frame)
-    finally:
-        cap.release()
-    return frames
+    # The reader seeks to the key frame before each index (by its timestamp) and decodes to it.
+    return read_frames(video, wanted)
 
 
 def _model_input(frame: np.ndarray, input_hw: tuple[int, int]) -> np.ndarray:

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from videolab.db.models import CreditEntry, User
+from videolab.db.models import CreditEntry, InferenceJob, User, Video
 from videolab.domain.dto import LedgerEntryDTO
 from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import InsufficientCredits, NotFound
 from videolab.domain.money import format_tokens
 
 
-def to_dto(entry: CreditEntry) -> LedgerEntryDTO:
+def to_dto(entry: CreditEntry, subject: str = "") -> LedgerEntryDTO:
     return LedgerEntryDTO(
         id=entry.id,
         user_id=entry.user_id,
@@ -31,6 +31,7 @@ def to_dto(entry: CreditEntry) -> LedgerEntryDTO:
         note=entry.note,
         video_id=entry.video_id,
         job_id=entry.job_id,
+        subject=subject,
     )
 
 
@@ -101,6 +102,22 @@ class LedgerRepository:
             .where(CreditEntry.user_id == user_id)
             .order_by(CreditEntry.created_at, CreditEntry.balance_after)
         ).all()
+
+    def entries_with_subjects(self, user_id: uuid.UUID) -> list[tuple[CreditEntry, str]]:
+        """Each entry with what it paid for, in words: the video's name for an upload, "job
+        on NAME" for a job's hold or refund (the job keeps the name after its video is gone);
+        "" for recharges, grants and transfers."""
+        rows = self.s.execute(
+            select(CreditEntry, Video.name, InferenceJob.video_name)
+            .outerjoin(Video, Video.id == CreditEntry.video_id)
+            .outerjoin(InferenceJob, InferenceJob.id == CreditEntry.job_id)
+            .where(CreditEntry.user_id == user_id)
+            .order_by(CreditEntry.created_at, CreditEntry.balance_after)
+        ).all()
+        return [
+            (entry, f"job on {job_video}" if job_video is not None else (video or ""))
+            for entry, video, job_video in rows
+        ]
 
     def ledger_sum(self, user_id: uuid.UUID) -> int:
         return int(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -17,12 +18,14 @@ from videolab.services.base import ServiceContext
 from videolab.services.credits import CreditService
 from videolab.services.datasets import DatasetService
 from videolab.services.jobs import JobService
-from videolab.services.seed import SeedReport, load_demo
 from videolab.services.tags import TagService
 from videolab.services.tracks import TrackService
 from videolab.services.users import UserService
 from videolab.services.videos import VideoService
 from videolab.settings import AppPaths, app_paths, database_url
+
+if TYPE_CHECKING:  # the demo seed generates a video (OpenCV): loaded only by --demo
+    from videolab.services.seed import SeedReport
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ class VideoLab:
         return is_up_to_date(self.db)
 
     def load_demo(self) -> SeedReport:
+        from videolab.services.seed import load_demo
+
         return load_demo(self.ctx)
 
     def backup(self, actor: UserDTO, path: Path) -> BackupReport:

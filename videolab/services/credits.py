@@ -16,6 +16,17 @@ from videolab.services.base import ServiceContext, acting_user, require_admin
 MAX_RECHARGE_MILLI = 1_000_000_000
 
 
+def admin_note(admin_email: str, note: str = "") -> str:
+    """A ledger note that always says which administrator acted, then their own words.
+
+    A recharge's note used to be either "by EMAIL" or the admin's note, which then lost who
+    made it. The email is stored as text: the ledger is history, and must still say who
+    acted after that account is renamed or deleted.
+    """
+    note = " ".join(note.split())
+    return f"by {admin_email}" + (f": {note}" if note else "")
+
+
 class CreditService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -37,7 +48,10 @@ class CreditService:
                 if found is None:
                     raise NotFound(f"No account with email {email}.")
                 target = found
-            entries = [to_dto(e) for e in LedgerRepository(s).entries(target.id)]
+            entries = [
+                to_dto(entry, subject)
+                for entry, subject in LedgerRepository(s).entries_with_subjects(target.id)
+            ]
             return user_dto(target), entries
 
     def recharge(self, actor: UserDTO, email: str, milli: int, note: str = "") -> UserDTO:
@@ -46,7 +60,7 @@ class CreditService:
         if milli > MAX_RECHARGE_MILLI:
             raise InvalidInput("That recharge is larger than one million tokens; split it up.")
         with self.ctx.db.write() as s:
-            require_admin(s, actor)
+            admin = require_admin(s, actor)
             target = UserRepository(s).by_email(email)
             if target is None:
                 raise NotFound(f"No account with email {email}.")
@@ -55,7 +69,7 @@ class CreditService:
                 milli,
                 LedgerReason.RECHARGE,
                 f"recharge:{uuid.uuid4()}",
-                note=note or f"by {actor.email}",
+                note=admin_note(admin.email, note),
             )
             return user_dto(target)
 

@@ -12,12 +12,12 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-import psutil
-
 STALE_AFTER = timedelta(minutes=2)
 
 
 def _start_time(pid: int) -> str:
+    import psutil  # only where a job runs or a live job is checked, not at every start
+
     try:
         return f"{psutil.Process(pid).create_time():.3f}"
     except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -38,5 +38,7 @@ def owner_is_alive(owner: str | None, heartbeat_at: datetime | None, now: dateti
             pid = int(pid_text)
         except ValueError:
             return False
+        import psutil
+
         return psutil.pid_exists(pid) and _start_time(pid) == started
     return heartbeat_at is not None and now - heartbeat_at < STALE_AFTER

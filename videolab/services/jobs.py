@@ -289,7 +289,9 @@ class JobService:
             job = JobRepository(s).get(job_id)
             if job is None or JobStatus(job.status).is_final:
                 return  # deleted meanwhile, or closed by recovery: nothing more to settle
-            result = Result(job_id=job.id, json_res=outcome.result_json)
+            # The detector ran on a decoded copy named by its hash; the result names the video.
+            video = {**outcome.result_json.get("video", {}), "name": job.video_name}
+            result = Result(job_id=job.id, json_res={**outcome.result_json, "video": video})
             s.add(result)
             s.flush()
             with open(out_zip, "rb") as source:
@@ -388,6 +390,17 @@ class JobService:
             return self.results.json(s, job_id)
 
     def export_result(self, actor: UserDTO, job_id: uuid.UUID, fmt: str, out: Path) -> Path:
+        if fmt.lower() == "zip-full":  # rendered from the video, outside any transaction
+            with self.ctx.db.read() as s:
+                video_id = self._owned(s, actor, job_id).video_id
+                result_json = self.results.json(s, job_id)
+            if video_id is None:
+                raise NotFound(
+                    "This job's video was deleted; its full-size frames cannot be drawn again "
+                    "(the stored frames can still be exported with --format zip)."
+                )
+            video_path = self.videos.local_copy(actor, video_id)
+            return self.results.export_full_size(result_json, video_path, Path(out))
         with self.ctx.db.read() as s:
             self._owned(s, actor, job_id)
             return self.results.export(s, job_id, fmt, Path(out))

@@ -23,7 +23,9 @@ from videolab.file_modes import new_shared_file
 from videolab.repositories.jobs import JobRepository
 from videolab.services.base import ServiceContext
 
-EXPORT_FORMATS = ("json", "coco", "csv", "zip")
+#: "zip" is the stored annotated frames (at most ``annotated_max_side`` px, 1280 by default);
+#: "zip-full" draws the stored boxes again on the video's own frames, at full size.
+EXPORT_FORMATS = ("json", "coco", "csv", "zip", "zip-full")
 CSV_HEADER = ("frame", "time_s", "class_id", "class_name", "confidence", "x1", "y1", "x2", "y2")
 
 
@@ -60,7 +62,16 @@ class ResultStore:
         return result
 
     def json(self, session: Session, job_id: uuid.UUID) -> dict[str, Any]:
-        return dict(self._result(session, job_id).json_res)
+        return self._named(session, job_id, self._result(session, job_id).json_res)
+
+    @staticmethod
+    def _named(session: Session, job_id: uuid.UUID, result_json: dict[str, Any]) -> dict[str, Any]:
+        """The result with the video called by its name in VideoLab. Results stored before
+        the job named it carry the name of the decoded copy it ran on ("b9d1…e8.mp4")."""
+        job = JobRepository(session).get(job_id)
+        if job is None or not job.video_name:
+            return dict(result_json)
+        return {**result_json, "video": {**result_json.get("video", {}), "name": job.video_name}}
 
     def local_zip(self, session: Session, job_id: uuid.UUID) -> Path:
         """The result ZIP on disk (cached by content hash) for random access to frames."""
@@ -88,6 +99,17 @@ class ResultStore:
         except KeyError:
             raise NotFound(f"Frame {frame_index} was not processed by this job.") from None
 
+    @staticmethod
+    def export_full_size(result_json: dict[str, Any], video_path: Path, out: Path) -> Path:
+        """The annotated frames at the video's full size, rendered from the video and the
+        stored boxes (the stored ZIP keeps them at a bounded size). Needs no session: it runs
+        for as long as decoding the job's frames takes."""
+        from videolab.inference.render import render_frames_zip
+
+        with atomic_output(out) as tmp:
+            render_frames_zip(video_path, result_json, tmp, max_side=None)
+        return out
+
     def export(self, session: Session, job_id: uuid.UUID, fmt: str, out: Path) -> Path:
         from videolab.inference.exports import to_coco, to_csv_rows
 
@@ -96,21 +118,24 @@ class ResultStore:
             raise InvalidInput(
                 f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}."
             )
+        if fmt == "zip-full":
+            raise InvalidInput("A full-size export needs the video; use export_full_size.")
         result = self._result(session, job_id)
+        named = self._named(session, job_id, result.json_res)
         with atomic_output(out) as tmp:
             if fmt == "zip":
                 with open(tmp, "wb") as sink:
                     for chunk in iter_chunks(session, ResultChunk, result.id):
                         sink.write(chunk)
             elif fmt == "json":
-                tmp.write_text(json.dumps(result.json_res, indent=2), encoding="utf-8")
+                tmp.write_text(json.dumps(named, indent=2), encoding="utf-8")
             elif fmt == "coco":
-                tmp.write_text(json.dumps(to_coco(result.json_res)), encoding="utf-8")
+                tmp.write_text(json.dumps(to_coco(named)), encoding="utf-8")
             else:
                 with open(tmp, "w", newline="", encoding="utf-8") as sink:
                     writer = csv.writer(sink)
                     writer.writerow(CSV_HEADER)
-                    writer.writerows(to_csv_rows(result.json_res))
+                    writer.writerows(to_csv_rows(named))
         return out
 
     # -- tracks: MOT export and saved counting geometry (separate from ``export`` on purpose:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -14,13 +15,15 @@ from videolab.db.types import utcnow
 from videolab.domain.enums import Role
 from videolab.domain.errors import Conflict
 from videolab.domain.money import MILLI_PER_TOKEN
-from videolab.inference.probe import VideoInfo, make_thumbnail, probe_video
 from videolab.repositories.ledger import LedgerRepository
 from videolab.repositories.tags import TagRepository
 from videolab.repositories.users import UserRepository
 from videolab.services.base import ServiceContext
 from videolab.services.passwords import hash_password
 from videolab.services.users import create_account
+
+if TYPE_CHECKING:
+    from videolab.inference.probe import VideoInfo
 
 DEMO_PASSWORD = "videolab-demo"
 DEMO_USERS = (
@@ -89,6 +92,8 @@ class _Clip:
 
 
 def _demo_clip(folder: Path) -> _Clip:
+    # OpenCV loads here, not at import: the sign-in dialog reads DEMO_PASSWORD from this module.
+    from videolab.inference.probe import make_thumbnail, probe_video
     from videolab.inference.synthetic import generate_video
 
     path = folder / DEMO_VIDEO_NAME

@@ -46,6 +46,7 @@ from videolab.repositories.users import (
 )
 from videolab.services.auth import email_digest, normalise_email
 from videolab.services.base import ServiceContext, require_admin
+from videolab.services.credits import admin_note
 from videolab.services.job_settlement import stop_live_jobs
 from videolab.services.passwords import hash_password
 
@@ -107,9 +108,10 @@ class UserService:
             raise InvalidInput("An opening balance cannot be negative.")
         password_hash = hash_password(password)
         with self.ctx.db.write() as s:
-            require_admin(s, actor)
+            admin = require_admin(s, actor)
             return create_account(
-                UserRepository(s), LedgerRepository(s), email, password_hash, role, tokens_milli
+                UserRepository(s), LedgerRepository(s), email, password_hash, role, tokens_milli,
+                note=admin_note(admin.email, "opening balance"),
             )
 
     def set_role(self, actor: UserDTO, email: str, role: Role | str) -> UserDTO:
@@ -184,10 +186,12 @@ class UserService:
             balance = target.tokens
             if balance:
                 ledger = LedgerRepository(s)
+                out_note = admin_note(admin.email, f"account deleted; to {receiver.email}")
+                in_note = admin_note(admin.email, f"from deleted account {target.email}")
                 ledger.post(target.id, -balance, LedgerReason.TRANSFER,
-                            f"close:{target.id}:out", note=f"account deleted; to {receiver.email}")
+                            f"close:{target.id}:out", note=out_note)
                 ledger.post(receiver.id, balance, LedgerReason.TRANSFER,
-                            f"close:{target.id}:in", note=f"from deleted account {target.email}")
+                            f"close:{target.id}:in", note=in_note)
             now = utcnow()
             target.deleted_at = now
             target.disabled_at = target.disabled_at or now

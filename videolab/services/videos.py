@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,6 @@ from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import Cancelled, Conflict, InsufficientCredits, InvalidInput, NotFound
 from videolab.domain.money import format_tokens, upload_cost
 from videolab.file_modes import new_shared_file
-from videolab.inference.packets import count_packets
-from videolab.inference.probe import VideoInfo, make_thumbnail, probe_video
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
 from videolab.repositories.videos import VideoRepository, to_dto
@@ -33,7 +31,33 @@ from videolab.services.job_settlement import stop_live_jobs
 from videolab.services.names import clean_name
 from videolab.services.upload_files import RecordingReader, file_fingerprint, identity
 
+if TYPE_CHECKING:
+    from videolab.inference.packets import PacketCount
+    from videolab.inference.probe import VideoInfo
+
 log = logging.getLogger(__name__)
+
+
+# OpenCV, NumPy and PyAV (~0.2 s of CPU to import) load at the first probe, not with the
+# services: most commands and the app's start never read a video. Module-level names, so
+# tests can replace them.
+def count_packets(path: Path, **options: Any) -> PacketCount:
+    from videolab.inference.packets import count_packets as count
+
+    return count(path, **options)
+
+
+def probe_video(path: Path, **options: Any) -> VideoInfo:
+    from videolab.inference.probe import probe_video as probe
+
+    return probe(path, **options)
+
+
+def make_thumbnail(path: Path, **options: Any) -> bytes:
+    from videolab.inference.probe import make_thumbnail as thumbnail
+
+    return thumbnail(path, **options)
+
 
 MAX_VIDEO_NAME = 255
 
