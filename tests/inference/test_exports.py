@@ -52,10 +52,13 @@ def test_coco_export_is_consistent(short_job: ShortJob) -> None:
         assert ann["image_id"] == index and ann["image_id"] in images
         assert ann["category_id"] == det["class_id"] and ann["category_id"] in category_ids
         x1, y1, x2, y2 = det["box_xyxy"]
-        assert ann["bbox"] == pytest.approx([x1, y1, x2 - x1, y2 - y1])
-        assert ann["area"] == pytest.approx((x2 - x1) * (y2 - y1))
+        # Pixels to 2 decimals and scores to 4: no float noise such as 53.870000000000005.
+        assert ann["bbox"] == pytest.approx([x1, y1, x2 - x1, y2 - y1], abs=0.006)
+        assert all(round(v, 2) == v for v in ann["bbox"])
+        assert ann["area"] == pytest.approx((x2 - x1) * (y2 - y1), abs=0.006)
+        assert round(ann["area"], 2) == ann["area"]
         assert ann["iscrowd"] == 0
-        assert ann["score"] == det["confidence"]
+        assert ann["score"] == round(det["confidence"], 4)
 
 
 def test_csv_has_one_row_per_detection(short_job: ShortJob) -> None:
