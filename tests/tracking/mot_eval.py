@@ -18,7 +18,7 @@ import numpy as np
 from videolab.inference.mp4_export import detections_of
 from videolab.inference.synthetic_tracks import TrackedClip
 from videolab.inference.tracking import FrameTracker
-from videolab.inference.video_io import open_capture
+from videolab.inference.video_io import iter_frames
 
 
 @dataclass(frozen=True)
@@ -82,20 +82,15 @@ def track_offline(video: Path, fps: float, frames: Sequence[Mapping[str, Any]], 
     """Frames ``0, stride, 2*stride, ...`` of an untracked result, tracked by ``FrameTracker``
     fed exactly what a job's writer stage feeds it (the decoded frame included)."""
     tracker = FrameTracker(kind, fps)
-    cap, _, _ = open_capture(video)
+    by_index = {int(f["index"]): f for f in frames[::stride]}
     out: list[dict[str, Any]] = []
-    try:
-        pos = 0
-        for frame in frames[::stride]:
-            while pos < frame["index"]:
-                cap.grab()
-                pos += 1
-            ok, image = cap.read()
-            pos += 1
-            assert ok, f"{video} ends before frame {frame['index']}"
-            dets = tracker.update(frame["index"], image, detections_of(frame))
-            out.append({"index": frame["index"], "time_s": frame["time_s"],
-                        "detections": [d.to_json(tracked=True) for d in dets]})
-    finally:
-        cap.release()
+    # The job's reader: frames are numbered as the job numbered them.
+    for decoded in iter_frames(video, want=by_index.__contains__):
+        frame = by_index.get(decoded.index)
+        if frame is None:
+            continue
+        dets = tracker.update(frame["index"], decoded.image, detections_of(frame))
+        out.append({"index": frame["index"], "time_s": frame["time_s"],
+                    "detections": [d.to_json(tracked=True) for d in dets]})
+    assert len(out) == len(by_index), f"{video} ends before frame {max(by_index)}"
     return out

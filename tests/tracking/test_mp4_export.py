@@ -141,3 +141,18 @@ def test_ntsc_rates_are_exact() -> None:
     assert exact_rate(23.976) == exact_rate(23.97602397) == exact_rate(24000 / 1001)
     assert exact_rate(24000 / 1001).denominator == 1001
     assert exact_rate(25.0) == 25
+
+
+def test_full_size_frames_and_the_mp4_read_track_ids_and_oriented_boxes() -> None:
+    """zip-full (render) and the MP4 (detections_of) read a stored detection back whole: the
+    track id labels the box ('#7 ...'), an oriented box is drawn as its outline."""
+    from videolab.inference.mp4_export import detections_of
+    from videolab.inference.render import _detections
+
+    stored = {"class_id": 0, "class_name": "disc", "confidence": 0.9,
+              "box_xyxy": [1.0, 2.0, 30.0, 40.0], "box_xywhr": [15.5, 21.0, 20.0, 30.0, 0.3],
+              "track_id": 7}
+    for read in (_detections, detections_of):
+        (det,) = read({"detections": [stored]})
+        assert det.track_id == 7
+        assert det.box_xywhr == (15.5, 21.0, 20.0, 30.0, 0.3)
