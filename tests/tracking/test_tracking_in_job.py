@@ -96,10 +96,10 @@ class _ScriptedDetector:
 
 
 class _StreamingDetector(_ScriptedDetector):
-    def stream(self, items: Iterable[tuple[int, np.ndarray]], options: Any
-               ) -> Iterator[tuple[int, np.ndarray, list[Detection]]]:
-        for index, frame in items:
-            yield index, frame, self._dets(index)
+    def stream(self, items: Iterable[tuple[Any, np.ndarray]], options: Any
+               ) -> Iterator[tuple[Any, np.ndarray, list[Detection]]]:
+        for tag, frame in items:  # the pipeline's tag: (frame index, time in seconds)
+            yield tag, frame, self._dets(tag[0])
 
 
 def test_every_inference_path_gets_the_same_tracks(scene: TrackedClip, tmp_path: Path) -> None:
