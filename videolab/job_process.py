@@ -1,4 +1,7 @@
-"""Run one accepted job in a process of its own: ``python -m videolab.job_process``.
+"""Run one accepted job in a process of its own: ``python -m videolab.job_process JOB_ID``,
+with the database URL in the environment variable ``VIDEOLAB_DB`` (never on the command line,
+where ``ps`` shows it to everyone). In a desktop bundle the bundle's console executable runs
+it (``videolab.frozen``).
 
 The desktop app runs detection here rather than in one of its threads. Importing torch and
 loading a model hold Python's GIL for hundreds of milliseconds at a time, which would freeze
@@ -25,6 +28,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from videolab.frozen import DB_URL_VARIABLE
 from videolab.services.app import VideoLab
 
 
@@ -42,10 +46,15 @@ def _watch_stdin(cancel: threading.Event) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videolab.job_process")
-    parser.add_argument("--db", required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m videolab.job_process",
+        description=f"Run one accepted job; the database URL comes from ${DB_URL_VARIABLE}.",
+    )
     parser.add_argument("job_id")
     args = parser.parse_args(argv)
+    db_url = os.environ.get(DB_URL_VARIABLE)
+    if not db_url:
+        parser.error(f"${DB_URL_VARIABLE} must hold the database URL")
     if hasattr(os, "nice"):
         # Background work yields the CPU to the window the person is looking at.
         os.nice(5)
@@ -67,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
 
-    with VideoLab.open(args.db, recover=False) as app:
+    with VideoLab.open(db_url, recover=False) as app:
         job_id = uuid.UUID(args.job_id)
         owner = app.jobs.owner_of(job_id)
         job = app.jobs.run(owner, job_id, progress=progress, cancel=cancel)

@@ -31,9 +31,10 @@ from videolab.domain.errors import VideoLabError
 from videolab.domain.money import format_tokens
 from videolab.domain.params import BACKENDS, DetectionParams
 from videolab.gui.widgets import look
+from videolab.shipped import resource
 
 OFFICIAL_MODELS = ("yolo11n.pt", "yolo11s.pt", "yolo11m.pt", "yolov8n.pt", "yolov8s.pt")
-DEMO_CLASSES_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.json"
+DEMO_CLASSES_FILE = resource("models", "demo.json")
 
 
 def demo_classes() -> list[str]:
