@@ -43,6 +43,10 @@ def cpu_environment(venv: Path) -> Path:
     env = {**os.environ, "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     run([*pip, "-r", str(REQUIREMENTS)], env=env)
     run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], env=env)
+    # setuptools built that wheel in this checkout: its leftovers are no part of the bundle.
+    for leftover in (ROOT / "build").glob("*"):
+        if not leftover.name.startswith("pyinstaller-"):
+            shutil.rmtree(leftover, ignore_errors=True)
     return python
 
 

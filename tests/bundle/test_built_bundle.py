@@ -30,7 +30,7 @@ import pytest
 from tests.jobs.conftest import JobWorld
 from videolab.domain.enums import JobStatus
 from videolab.frozen import CHILD_FLAG, NOTICES_FILE
-from videolab.inference.models import DEMO_OPENVINO, DEMO_WEIGHTS
+from videolab.inference.models import DEMO_IR, DEMO_WEIGHTS
 from videolab.inference.params import DetectionParams
 from videolab.inference.synthetic import generate_video
 from videolab.services import job_launcher
@@ -207,7 +207,7 @@ def bundled_children(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _model() -> str:
     # The job's model as the bundle can load it: the OpenVINO export without PyTorch.
-    return "demo" if VARIANT == "full" else str(DEMO_OPENVINO)
+    return "demo" if VARIANT == "full" else str(DEMO_IR)
 
 
 def test_a_job_cancel_and_crash_in_the_bundle_s_job_process(

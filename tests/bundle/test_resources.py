@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from videolab import shipped
-from videolab.inference.models import DEMO_OPENVINO, DEMO_WEIGHTS, resolve_model
+from videolab.inference.models import DEMO_IR, DEMO_WEIGHTS, resolve_model
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,10 +35,10 @@ def test_the_resources_hold_the_icon_desktop_entry_and_both_forms_of_the_demo_mo
     desktop = shipped.resource("videolab.desktop").read_text()
     assert "Exec=videolab\n" in desktop and "Icon=videolab\n" in desktop
     classes = json.loads(shipped.resource("models", "demo.json").read_text())["config"]["classes"]
-    meta = yaml.safe_load((DEMO_OPENVINO / "metadata.yaml").read_text())
+    meta = yaml.safe_load((DEMO_IR / "metadata.yaml").read_text())
     assert list(meta["names"].values()) == classes
     assert meta["task"] == "detect" and meta["imgsz"] == [640, 640]
-    assert {p.name for p in DEMO_OPENVINO.iterdir()} == {"demo.xml", "demo.bin", "metadata.yaml"}
+    assert {p.name for p in DEMO_IR.iterdir()} == {"demo.xml", "demo.bin", "metadata.yaml"}
 
 
 def test_a_wheel_carries_the_resources_inside_the_package(tmp_path: Path) -> None:
@@ -86,4 +86,4 @@ def test_demo_is_the_openvino_export_where_pytorch_is_not_installed() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout.split()
-    assert out == ["demo", "openvino", str(DEMO_OPENVINO.resolve()), "True"]
+    assert out == ["demo", "openvino", str(DEMO_IR.resolve()), "True"]
