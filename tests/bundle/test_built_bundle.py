@@ -29,9 +29,9 @@ import pytest
 
 from tests.jobs.conftest import JobWorld
 from videolab.domain.enums import JobStatus
+from videolab.domain.params import DetectionParams
 from videolab.frozen import CHILD_FLAG, NOTICES_FILE
 from videolab.inference.models import DEMO_IR, DEMO_WEIGHTS
-from videolab.inference.params import DetectionParams
 from videolab.inference.synthetic import generate_video
 from videolab.services import job_launcher
 from videolab.services.job_launcher import ChildProgress, run_in_child_process

@@ -17,8 +17,8 @@ from tests.bundle.steps import record_host
 from tests.jobs.conftest import JobWorld
 from videolab import bundle_entry, frozen
 from videolab.domain.enums import JobStatus
+from videolab.domain.params import DetectionParams
 from videolab.inference.cancellable import run_cancellable
-from videolab.inference.params import DetectionParams
 from videolab.services.job_launcher import ChildProgress, run_in_child_process
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="the fake bundle's host is a sh script")
