@@ -49,6 +49,12 @@ def is_cli(executable: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        # Where multiprocessing spawns (Windows, macOS), a library's worker process (py-cpuinfo
+        # runs CPUID in one for CodeCarbon) re-runs this executable: serve it, then exit.
+        multiprocessing.freeze_support()
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == [CHILD_FLAG]:
         return run_child(args[1:])

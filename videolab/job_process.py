@@ -26,7 +26,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from videolab.frozen import DB_URL_VARIABLE
 from videolab.services.app import VideoLab
@@ -37,12 +37,31 @@ def _emit(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _watch_stdin(cancel: threading.Event) -> None:
-    for line in sys.stdin:
-        if line.strip() == "cancel":
-            cancel.set()
-            return
-    cancel.set()  # the app closed our stdin: it is gone, so stop and settle
+def take_command_pipe() -> BinaryIO:
+    """The app's command pipe (our stdin), moved off file descriptor 0, which becomes
+    /dev/null for everything else in this process.
+
+    A thread blocked reading ``sys.stdin`` holds the lock of its buffer. A child forked
+    meanwhile inherits that lock held by a thread it does not have, and ``multiprocessing``
+    closes ``sys.stdin`` first thing in a forked child: CodeCarbon's CPU detection
+    (py-cpuinfo forks a process to run CPUID) then hung, and the job with it, whenever its
+    result was not cached yet. The pipe read here is unbuffered: no lock is held while it waits.
+    """
+    commands = os.fdopen(os.dup(0), "rb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return commands
+
+
+def watch_commands(commands: BinaryIO, cancel: threading.Event) -> None:
+    """Set ``cancel`` on a line ``cancel``, or when the app closes the pipe (it is gone)."""
+    pending = b""
+    while chunk := commands.read(4096):
+        *lines, pending = (pending + chunk).split(b"\n")
+        if any(line.strip() == b"cancel" for line in lines):
+            break
+    cancel.set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Background work yields the CPU to the window the person is looking at.
         os.nice(5)
     cancel = threading.Event()
-    threading.Thread(target=_watch_stdin, args=(cancel,), daemon=True).start()
+    threading.Thread(
+        target=watch_commands, args=(take_command_pipe(), cancel), daemon=True
+    ).start()
 
     def progress(p: Any) -> None:
         preview = getattr(p, "preview_jpeg", None)

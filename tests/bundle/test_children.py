@@ -15,7 +15,7 @@ import pytest
 from tests.bundle.conftest import FakeBundle
 from tests.bundle.steps import record_host
 from tests.jobs.conftest import JobWorld
-from videolab import bundle_entry, frozen
+from videolab import bundle_entry, frozen, job_process
 from videolab.domain.enums import JobStatus
 from videolab.domain.params import DetectionParams
 from videolab.inference.cancellable import run_cancellable
@@ -144,3 +144,53 @@ def test_the_bundle_entry_tells_the_command_line_from_the_app_by_its_name() -> N
     assert bundle_entry.is_cli("/opt/VideoLab/videolab-cli")
     assert bundle_entry.is_cli("C:\\VideoLab\\videolab-cli.exe".replace("\\", "/"))
     assert not bundle_entry.is_cli("/opt/VideoLab/videolab")
+
+
+_FORK_WHILE_WATCHING = """
+import multiprocessing, os, sys, threading
+from videolab import job_process
+cancel = threading.Event()
+threading.Thread(target=job_process.watch_commands,
+                 args=(job_process.take_command_pipe(), cancel), daemon=True).start()
+threading.Event().wait(0.3)  # the watcher is blocked reading the app's pipe
+child = multiprocessing.get_context("fork").Process(target=int)
+child.start()
+child.join(30)
+print("joined" if child.exitcode == 0 else "stuck", flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_a_job_process_can_fork_while_it_waits_for_the_app_s_commands() -> None:
+    """CodeCarbon's CPU detection forks a child; with the command watcher holding the lock of
+    sys.stdin, that child hung closing its stdin (seen in the bundle's first job)."""
+    proc = subprocess.Popen([sys.executable, "-c", _FORK_WHILE_WATCHING],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    try:
+        out = proc.stdout.readline()  # "stuck" after 30 s at worst; stdin stays open meanwhile
+    finally:
+        proc.kill()
+        proc.wait()
+    assert out.strip() == "joined"
+
+
+def test_the_command_watcher_cancels_on_cancel_or_when_the_app_goes(tmp_path: Path) -> None:
+    for data in (b"noise\ncan", b"noise\n"):
+        read, write = os.pipe()
+        os.write(write, data)
+        cancel = threading.Event()
+        watcher = threading.Thread(target=job_process.watch_commands,
+                                   args=(os.fdopen(read, "rb", buffering=0), cancel))
+        watcher.start()
+        if data.endswith(b"can"):
+            os.write(write, b"cel\n")  # split across reads: still one line
+            watcher.join(10)
+            assert cancel.is_set() and not watcher.is_alive()
+            os.close(write)
+        else:
+            assert not cancel.wait(0.2)  # noise alone cancels nothing
+            os.close(write)  # the app is gone
+            watcher.join(10)
+            assert cancel.is_set()
