@@ -38,7 +38,7 @@ def test_the_resources_hold_the_icon_desktop_entry_and_both_forms_of_the_demo_mo
     classes = json.loads(shipped.resource("models", "demo.json").read_text())["config"]["classes"]
     meta = yaml.safe_load((DEMO_IR / "metadata.yaml").read_text())
     assert list(meta["names"].values()) == classes
-    assert meta["task"] == "detect" and meta["imgsz"] == [640, 640]
+    assert meta["task"] == "detect" and meta["args"]["dynamic"] is True  # shaped per video
     assert {p.name for p in DEMO_IR.iterdir()} == {"demo.xml", "demo.bin", "metadata.yaml"}
 
 
