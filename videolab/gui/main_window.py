@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
 
     def _user_changed(self, user: UserDTO) -> None:
         self.badge.set_user(user)
-        self.setWindowTitle(f"VideoLab — {user.email}")
+        # Qt adds " — VideoLab" (the application's display name) itself on Linux and Windows.
+        self.setWindowTitle(user.email)
         self.tabs.setTabVisible(self.admin_index, user.is_admin)
         self.backup_action.setVisible(user.is_admin)
         if user.is_admin and not self.admin.users.rowCount() and not self.admin.loading:
