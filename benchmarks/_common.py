@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
-DEMO_PT = ROOT / "videolab" / "resources" / "models" / "demo.pt"
+DEMO_PT = ROOT / "resources" / "models" / "demo.pt"
 
 
 @dataclass(frozen=True)

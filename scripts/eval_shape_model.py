@@ -3,7 +3,7 @@
 For each class: the share of frames in which each drawn shape is found (same class, IoU >= 0.5),
 and the number of detections that match nothing (false positives). Run from the repo root::
 
-    PYTHONPATH=. .venv/bin/python scripts/eval_shape_model.py videolab/resources/models/demo.pt
+    PYTHONPATH=. .venv/bin/python scripts/eval_shape_model.py resources/models/demo.pt
     PYTHONPATH=. .venv/bin/python scripts/eval_shape_model.py alt.pt --classes star,cross,ring
 
 Prints one JSON object. The videos use seeds 100.. (training images use other seeds and are

@@ -1,7 +1,7 @@
 """Export the demo model to OpenVINO for a build without PyTorch (see inference/demo_ir.py).
 
 Usage: python scripts/export_demo_ir.py [DEST]
-(default DEST: videolab/resources/models/demo_openvino_model)
+(default DEST: resources/models/demo_openvino_model, committed: the cpu bundle ships it)
 """
 
 from __future__ import annotations

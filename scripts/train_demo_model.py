@@ -1,4 +1,4 @@
-"""Train the demo detector shipped as videolab/resources/models/demo.pt, offline and reproducibly.
+"""Train the demo detector shipped as resources/models/demo.pt, offline and reproducibly.
 
 The model is a YOLO11n built from its yaml (no pretrained weights: VideoLab works offline),
 trained on synthetic shapes rendered at the same pixel scale as the generated test videos:
@@ -16,7 +16,7 @@ Other shapes into another file, e.g. for tests (starting from the demo weights c
 fraction of the time, since the backbone already knows edges and corners)::
 
     PYTHONPATH=. .venv/bin/python scripts/train_demo_model.py \\
-        --classes star,cross,ring --out /tmp/shapes.pt --init videolab/resources/models/demo.pt
+        --classes star,cross,ring --out /tmp/shapes.pt --init resources/models/demo.pt
 
 The same arguments give the same dataset (every image has its own seed) and, on the same
 machine and library versions, the same weights (deterministic=True, fixed seed). A JSON
@@ -42,7 +42,7 @@ from videolab.inference import ultralytics_env  # noqa: E402
 from videolab.inference.shapes import DEMO_CLASSES, SHAPES  # noqa: E402
 from videolab.inference.synthetic import write_yolo_dataset  # noqa: E402
 
-DEFAULT_OUT = REPO / "videolab" / "resources" / "models" / "demo.pt"
+DEFAULT_OUT = REPO / "resources" / "models" / "demo.pt"
 
 
 @dataclass(frozen=True)

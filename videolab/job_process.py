@@ -1,4 +1,7 @@
-"""Run one accepted job in a process of its own: ``python -m videolab.job_process``.
+"""Run one accepted job in a process of its own: ``python -m videolab.job_process JOB_ID``,
+with the database URL in the environment variable ``VIDEOLAB_DB`` (never on the command line,
+where ``ps`` shows it to everyone). In a desktop bundle the bundle's console executable runs
+it (``videolab.frozen``).
 
 The desktop app runs detection here rather than in one of its threads. Importing torch and
 loading a model hold Python's GIL for hundreds of milliseconds at a time, which would freeze
@@ -23,8 +26,9 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
+from videolab.frozen import DB_URL_VARIABLE
 from videolab.services.app import VideoLab
 
 
@@ -33,24 +37,50 @@ def _emit(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _watch_stdin(cancel: threading.Event) -> None:
-    for line in sys.stdin:
-        if line.strip() == "cancel":
-            cancel.set()
-            return
-    cancel.set()  # the app closed our stdin: it is gone, so stop and settle
+def take_command_pipe() -> BinaryIO:
+    """The app's command pipe (our stdin), moved off file descriptor 0, which becomes
+    /dev/null for everything else in this process.
+
+    A thread blocked reading ``sys.stdin`` holds the lock of its buffer. A child forked
+    meanwhile inherits that lock held by a thread it does not have, and ``multiprocessing``
+    closes ``sys.stdin`` first thing in a forked child: CodeCarbon's CPU detection
+    (py-cpuinfo forks a process to run CPUID) then hung, and the job with it, whenever its
+    result was not cached yet. The pipe read here is unbuffered: no lock is held while it waits.
+    """
+    commands = os.fdopen(os.dup(0), "rb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return commands
+
+
+def watch_commands(commands: BinaryIO, cancel: threading.Event) -> None:
+    """Set ``cancel`` on a line ``cancel``, or when the app closes the pipe (it is gone)."""
+    pending = b""
+    while chunk := commands.read(4096):
+        *lines, pending = (pending + chunk).split(b"\n")
+        if any(line.strip() == b"cancel" for line in lines):
+            break
+    cancel.set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videolab.job_process")
-    parser.add_argument("--db", required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m videolab.job_process",
+        description=f"Run one accepted job; the database URL comes from ${DB_URL_VARIABLE}.",
+    )
     parser.add_argument("job_id")
     args = parser.parse_args(argv)
+    db_url = os.environ.get(DB_URL_VARIABLE)
+    if not db_url:
+        parser.error(f"${DB_URL_VARIABLE} must hold the database URL")
     if hasattr(os, "nice"):
         # Background work yields the CPU to the window the person is looking at.
         os.nice(5)
     cancel = threading.Event()
-    threading.Thread(target=_watch_stdin, args=(cancel,), daemon=True).start()
+    threading.Thread(
+        target=watch_commands, args=(take_command_pipe(), cancel), daemon=True
+    ).start()
 
     def progress(p: Any) -> None:
         preview = getattr(p, "preview_jpeg", None)
@@ -67,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
 
-    with VideoLab.open(args.db, recover=False) as app:
+    with VideoLab.open(db_url, recover=False) as app:
         job_id = uuid.UUID(args.job_id)
         owner = app.jobs.owner_of(job_id)
         job = app.jobs.run(owner, job_id, progress=progress, cancel=cancel)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui_helpers import wait_idle
+from gui_helpers import open_window, wait_idle
 
 from videolab.domain.enums import Role
 from videolab.gui.main_window import MainWindow
@@ -17,6 +17,23 @@ def select_user(panel, email: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_plain_users_see_no_admin_tab(window: MainWindow) -> None:
     assert not window.tabs.isTabVisible(window.admin_index)
+    # Nor reach it through View > Admin (Ctrl+4), nor find it among the shortcuts.
+    assert not window.admin_view_action.isVisible()
+    window.admin_view_action.trigger()
+    assert window.tabs.currentIndex() != window.admin_index
+    assert "Admin" not in [name for name, _ in window.shortcuts()]
+
+
+def test_a_user_after_an_admin_does_not_open_on_the_admin_page(  # type: ignore[no-untyped-def]
+    qtbot, app, demo
+) -> None:
+    admin = open_window(qtbot, app, demo.admin)
+    admin.show_tab(admin.admin_index)
+    assert admin.tabs.currentIndex() == admin.admin_index
+    admin.close()  # remembers the admin page as the last tab
+    user = open_window(qtbot, app, demo.alice)
+    assert user.tabs.currentIndex() != user.admin_index
+    user.close()
 
 
 def test_accounts_roles_recharge_and_ledger(qtbot, admin_window: MainWindow) -> None:  # type: ignore[no-untyped-def]

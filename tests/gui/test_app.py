@@ -103,3 +103,11 @@ def test_demo_database_with_other_accounts_opens_without_demo_accounts(tmp_home)
             assert UserRepository(s).count() == 1
     finally:
         lab.close()
+
+
+def test_the_window_title_names_the_app_once(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Qt appends " — VideoLab" (the display name) to a title on X11 and Windows unless the
+    title is the name itself; a title that already said VideoLab read "VideoLab — … — VideoLab"."""
+    title = window.windowTitle()
+    shown = title if title in ("", "VideoLab") else f"{title} — VideoLab"
+    assert shown.count("VideoLab") == 1 and "alice@example.com" in shown

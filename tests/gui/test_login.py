@@ -37,6 +37,13 @@ def test_wrong_password_is_shown_in_the_dialog(qtbot, app: VideoLab) -> None:  #
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
     assert dialog.error.text() == "Wrong email or password."
     qtbot.waitUntil(lambda: dialog.submit.isEnabled(), timeout=5_000)
+    # Typing goes on in the password field, its old text selected: Enter must not hit Quit.
+    assert dialog.focusWidget() is dialog.password
+    assert dialog.password.selectedText() == "not the password"
+    # The error line made the form taller: the dialog grew instead of squeezing the fields.
+    assert dialog.height() >= dialog.sizeHint().height()
+    for field in (dialog.email, dialog.password):
+        assert field.height() >= field.sizeHint().height()
     dialog.close()
 
 

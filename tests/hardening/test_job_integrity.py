@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import socket
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from tests.hardening.harness import audit, evil_pt
 from videolab.db.models import InferenceJob
 from videolab.domain.enums import JobStatus
 from videolab.domain.params import DetectionParams
+from videolab.inference.models import DEMO_WEIGHTS
 from videolab.services.job_settlement import INTERRUPTED
 
 
@@ -21,8 +21,8 @@ def test_a_model_swapped_after_consent_is_not_loaded(lab: Lab, tmp_path: Path) -
     the job fails (refunded) instead of loading what nobody agreed to."""
     folder = tmp_path / "downloads"
     folder.mkdir()
-    benign = folder / "weights.pt"
-    benign.write_bytes(pickle.dumps({"model": "harmless"}))
+    benign = folder / "weights.pt"  # a real detector, from outside the app's model folders
+    benign.write_bytes(DEMO_WEIGHTS.read_bytes())
     video = lab.app.videos.list(lab.alice, lab.dataset.id)[0]
     balance = lab.app.credits.balance(lab.alice)
     job = lab.app.jobs.create(lab.alice, video.id, DetectionParams(model=str(benign), end=4),

@@ -229,6 +229,7 @@ class LoginDialog(QDialog):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self._fit()  # one more line: grow rather than squeeze the fields
 
     def busy(self, on: bool) -> None:
         for w in (self.email, self.password, self.confirm, self.submit, self.remember):
@@ -289,6 +290,9 @@ class LoginDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.show_error(describe(exc))
+        # The fields were disabled while signing in, which moved focus on to "Quit"; enable
+        # them first (``finished`` would do it after us) so the focus can come back here.
+        self.busy(False)
         self.password.selectAll()
         self.password.setFocus()
 

@@ -190,9 +190,10 @@ class MainWindow(QMainWindow):
         self._action(det, "Open &results", self.jobs_panel._open_selected, "Ctrl+O")
         view = bar.addMenu("&View")
         for i, name in enumerate(("Videos", "Jobs", "Results", "Admin")):
-            self._action(
-                view, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"
+            action = self._action(
+                view, name, lambda _=False, i=i: self.show_tab(i), f"Ctrl+{i + 1}"
             )
+        self.admin_view_action = action  # shown to administrators only (_user_changed)
         view.addSeparator()
         self._action(
             view, "&Find dataset", self.datasets.search.setFocus, QKeySequence.StandardKey.Find
@@ -226,8 +227,12 @@ class MainWindow(QMainWindow):
 
     def _user_changed(self, user: UserDTO) -> None:
         self.badge.set_user(user)
-        self.setWindowTitle(f"VideoLab — {user.email}")
+        # Qt adds " — VideoLab" (the application's display name) itself on Linux and Windows.
+        self.setWindowTitle(user.email)
         self.tabs.setTabVisible(self.admin_index, user.is_admin)
+        self.admin_view_action.setVisible(user.is_admin)
+        if not user.is_admin and self.tabs.currentIndex() == self.admin_index:
+            self.show_tab(0)  # an administrator's remembered tab is not for the next user
         self.backup_action.setVisible(user.is_admin)
         if user.is_admin and not self.admin.users.rowCount() and not self.admin.loading:
             self.admin.reload()
@@ -327,7 +332,7 @@ class MainWindow(QMainWindow):
                 continue
             for action in menu.actions():
                 key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-                if key:
+                if key and action.isVisible():
                     rows.append((action.text().replace("&", ""), key))
         rows += [
             ("Results: play / pause", "Space"),
@@ -335,6 +340,12 @@ class MainWindow(QMainWindow):
             ("Results: first / last frame", "Home / End"),
         ]
         return rows
+
+    def show_tab(self, index: int) -> None:
+        """Switch to a tab the signed-in user may see; a hidden tab (Admin for a user) stays
+        hidden whatever the shortcut or the remembered layout asks."""
+        if self.tabs.isTabVisible(index):
+            self.tabs.setCurrentIndex(index)
 
     def show_shortcuts(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -388,7 +399,7 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(value)
         tab = s.value("window/tab")
         if tab is not None:
-            self.tabs.setCurrentIndex(int(tab))
+            self.show_tab(int(tab))
 
     def save_layout(self) -> None:
         s = self.settings()

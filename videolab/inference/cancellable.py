@@ -6,7 +6,8 @@ and check no flag. In a child process they can be stopped: the parent polls the 
 event and terminates the child. What the step builds lives in a temporary folder that the
 caller removes, so a stopped step leaves nothing behind.
 
-The child is ``python -m videolab.inference.cancellable``, not a ``multiprocessing`` spawn:
+The child is ``python -m videolab.inference.cancellable`` (in a desktop bundle, the bundle's
+console executable: ``videolab.frozen``), not a ``multiprocessing`` spawn:
 spawn re-imports the parent's main module, which breaks any script without a
 ``__main__`` guard, and a terminated child leaves its queue's semaphores behind. The step and
 its arguments go to the child's stdin as a pickle (the parent's own data); the child answers
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from videolab.domain.errors import Cancelled, Unavailable
+from videolab.frozen import child_command, child_popen_options
 
 POLL_S = 0.1
 #: How long a terminated child may take to exit before it is killed.
@@ -58,10 +60,11 @@ def run_cancellable(
         raise Cancelled(f"{what} was cancelled.")
     payload = pickle.dumps((step, args))
     child = subprocess.Popen(
-        [sys.executable, "-m", __name__],
+        child_command("videolab.inference.cancellable"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        **child_popen_options(),
     )
     replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
@@ -142,7 +145,8 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
     child.wait()
 
 
-def _child_main() -> int:
+def child_main() -> int:
+    """The child's side: run the pickled step from stdin, answer on stdout."""
     # Keep the original stdout for replies; everything printed from here on (Python or C)
     # goes to stderr instead.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
@@ -167,4 +171,4 @@ def _child_main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child_main())
+    sys.exit(child_main())

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videolab.domain.errors import ConsentRequired, InvalidInput, Unavailable
+from videolab.shipped import resource
 
-SHIPPED_MODELS_DIR = Path(__file__).resolve().parents[1] / "resources" / "models"
+SHIPPED_MODELS_DIR = resource("models")
 DEMO_NAME = "demo"
 DEMO_WEIGHTS = SHIPPED_MODELS_DIR / "demo.pt"
 # The demo model exported to OpenVINO (scripts/export_demo_ir.py): what a build without

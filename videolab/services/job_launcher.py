@@ -1,6 +1,7 @@
 """Run a job in a child process (``videolab.job_process``) and relay its progress.
 
-Used by the desktop app; the CLI runs jobs in its own foreground process instead.
+Used by the desktop app; the CLI runs jobs in its own foreground process instead. From a
+desktop bundle the child is the bundle's own console executable (``videolab.frozen``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import contextlib
 import json
 import logging
 import subprocess
-import sys
 import tempfile
 import threading
 import uuid
@@ -20,6 +20,7 @@ from typing import Any
 
 from videolab.domain.dto import JobDTO, UserDTO
 from videolab.domain.enums import JobStatus
+from videolab.frozen import child_command, child_environment, child_popen_options
 from videolab.services.jobs import JobService
 
 log = logging.getLogger(__name__)
@@ -53,13 +54,17 @@ def run_in_child_process(
     """
     jobs.get(actor, job_id)  # the actor's own job, or NotFound before anything starts
     errors = tempfile.TemporaryFile()
+    # The URL goes in the environment, not on the command line, where anyone could read a
+    # PostgreSQL password in it with `ps`.
     child = subprocess.Popen(
-        [sys.executable, "-m", "videolab.job_process", "--db", db_url, str(job_id)],
+        child_command("videolab.job_process", str(job_id)),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=errors,
         text=True,
         bufsize=1,
+        env=child_environment(db_url),
+        **child_popen_options(),
     )
     assert child.stdin is not None and child.stdout is not None
     stop_watch = threading.Event()

@@ -1,4 +1,5 @@
-"""The About box: what this is and which versions of everything it runs on."""
+"""The About box: what this is, which versions of everything it runs on, and (in a desktop
+bundle) a link to the licences of the third-party software inside it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import sqlite3
 from importlib import metadata
 
 import PySide6
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import Qt, QUrl, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from videolab.gui.widgets.brand import mark_pixmap
+from videolab.frozen import notices_path
+from videolab.gui.widgets.brand import app_icon
 
 
 def version(dist: str) -> str:
@@ -44,13 +46,30 @@ def about_text() -> str:
         "<p>Curate video datasets and run object detection on them, locally.</p>"
         f"<table>{rows}</table>"
         f"<p>{platform.system()} {platform.release()} · {platform.machine()}</p>"
+        f"<p>{licences_html()}</p>"
+    )
+
+
+def licences_html() -> str:
+    notices = notices_path()
+    if notices is None:
+        return (
+            "VideoLab is MIT-licensed. The packages it runs on carry their own licences "
+            "(Ultralytics, where installed, is AGPL-3.0)."
+        )
+    url = QUrl.fromLocalFile(str(notices)).toString()
+    return (
+        "VideoLab is MIT-licensed. The third-party software in this application and its "
+        f'licences: <a href="{url}">{notices.name}</a>.'
     )
 
 
 def show_about(parent: QWidget) -> QMessageBox:
     box = QMessageBox(parent)
     box.setWindowTitle("About VideoLab")
-    box.setIconPixmap(mark_pixmap(64))
+    box.setIconPixmap(app_icon().pixmap(64, 64))
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
     box.setText(about_text())
     box.open()
     return box

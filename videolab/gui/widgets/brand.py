@@ -1,9 +1,18 @@
-"""The VideoLab mark, painted (no image files to ship): a film frame with a detection box."""
+"""The VideoLab mark: a play button inside the corners of a detection box.
+
+The app icon is the shipped one (resources/icons: the SVG source and its PNG sizes); the mark
+is painted too, at any size, for the sign-in dialog and as the icon of an installation whose
+icon files are missing.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+
+from videolab.shipped import resource
+
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 ACCENT = QColor("#3b82f6")
 ACCENT_2 = QColor("#22c55e")
@@ -42,7 +51,14 @@ def paint_mark(painter: QPainter, rect: QRectF) -> None:
 
 
 def app_icon() -> QIcon:
+    """The window icon: the shipped PNG sizes (the painted mark where they are missing)."""
     icon = QIcon()
+    for size in ICON_SIZES:
+        path = resource("icons", f"videolab-{size}.png")
+        if path.is_file():
+            icon.addFile(str(path))
+    if not icon.isNull():
+        return icon
     for size in (16, 24, 32, 48, 64, 128, 256):
         pix = QPixmap(size, size)
         pix.fill(Qt.GlobalColor.transparent)

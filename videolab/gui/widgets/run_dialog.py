@@ -31,9 +31,10 @@ from videolab.domain.errors import VideoLabError
 from videolab.domain.money import format_tokens
 from videolab.domain.params import BACKENDS, TRACKERS, DetectionParams
 from videolab.gui.widgets import look
+from videolab.shipped import resource
 
 OFFICIAL_MODELS = ("yolo11n.pt", "yolo11s.pt", "yolo11m.pt", "yolov8n.pt", "yolov8s.pt")
-DEMO_CLASSES_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.json"
+DEMO_CLASSES_FILE = resource("models", "demo.json")
 
 
 def demo_classes() -> list[str]:
@@ -91,6 +92,7 @@ class RunDialog(QDialog):
             "up in your model folder (VideoLab does not download them)."
         )
         browse = QPushButton("Browse…")
+        browse.setAutoDefault(False)  # Enter runs the job; it never opens the file dialog
         browse.clicked.connect(self._browse)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
@@ -185,7 +187,9 @@ class RunDialog(QDialog):
         self.problem.setObjectName("RunProblem")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("#RunProblem { color: #d03b3b; font-weight: 600; }")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # Parented at once: a button's setDefault() only reaches the dialog it is already in;
+        # before, the dialog found no default and made "Browse…" the one Enter presses.
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.run_button = self.buttons.addButton(
             "▶  Run detection", QDialogButtonBox.ButtonRole.AcceptRole
         )
