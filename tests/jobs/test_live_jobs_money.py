@@ -218,6 +218,22 @@ def test_a_class_the_model_does_not_have_is_refused_before_any_hold(world: JobWo
     assert job.params["classes"] == [2]
 
 
+def test_tracking_in_a_build_without_a_tracker_is_refused_before_any_hold(
+    world: JobWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec",
+        lambda name, *a: None if name == "trackers" else real_find_spec(name, *a),
+    )
+    before = balance(world)
+    with pytest.raises(Unavailable, match="Tracking needs"):
+        world.app.jobs.create(world.alice, world.video.id, DetectionParams(track="bytetrack"))
+    assert balance(world) == before and world.app.jobs.list(world.alice) == []
+
+
 def test_device_and_backend_ignore_case(world: JobWorld) -> None:
     job = world.app.jobs.create(
         world.alice, world.video.id, DetectionParams(device=" CPU", backend="OpenVINO", end=4)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from videolab.domain.errors import InvalidInput
+from videolab.domain.errors import InvalidInput, Unavailable
 from videolab.domain.params import DetectionParams
 from videolab.inference.devices import resolve_device
 from videolab.inference.models import ResolvedModel
@@ -61,4 +61,15 @@ def check_runnable(params: DetectionParams, model: ResolvedModel) -> None:
             "the CPU; choose device auto or cpu, or a .pt model with backend torch or auto "
             "for the GPU."
         )
+    if params.track is not None and not _importable("trackers", "supervision"):
+        raise Unavailable(
+            "Tracking needs the 'trackers' and 'supervision' packages, which this VideoLab "
+            "build does not include; run the job without tracking, or use a source install."
+        )
     resolve_device(params.device)  # Unavailable when the GPU asked for is not there
+
+
+def _importable(*names: str) -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in names)
