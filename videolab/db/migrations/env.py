@@ -39,6 +39,13 @@ def run_migrations_online() -> None:
                 connection=connection,
                 target_metadata=target_metadata,
                 render_as_batch=sqlite,
+                # Alembic takes SQLite's DDL for non-transactional and then commits each
+                # revision on its own, after reading the version outside them: a second process
+                # could take the lock between two revisions, read the half-way version and
+                # apply the next revision again ("table ... already exists"). SQLite's DDL is
+                # transactional, so the whole upgrade is one transaction, begun (IMMEDIATE)
+                # before the version is read.
+                transactional_ddl=True,
             )
             with context.begin_transaction():
                 context.run_migrations()
