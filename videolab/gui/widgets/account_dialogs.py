@@ -16,16 +16,7 @@ from PySide6.QtWidgets import (
 
 from videolab.domain.dto import UserDTO
 from videolab.domain.money import format_tokens
-
-
-def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    box = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    return box
+from videolab.gui.widgets.dialogs import ok_cancel_buttons
 
 
 class ResetPasswordDialog(QDialog):
@@ -41,7 +32,7 @@ class ResetPasswordDialog(QDialog):
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         note = QLabel(f"{user.email}'s saved sessions end; tell them the new password.")
         note.setWordWrap(True)
-        self.buttons = _buttons(self, "Set password")
+        self.buttons = ok_cancel_buttons(self, "Set password")
         form = QFormLayout(self)
         form.addRow(note)
         form.addRow("New password", self.password)
@@ -82,7 +73,7 @@ class DeleteAccountDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(text)
         form.addRow("Give its data to", self.receiver)
-        form.addRow(_buttons(self, "Delete account"))
+        form.addRow(ok_cancel_buttons(self, "Delete account"))
 
     def receiver_email(self) -> str:
         return self.receiver.currentText()

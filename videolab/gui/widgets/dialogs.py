@@ -40,7 +40,8 @@ def confirm(parent: QWidget | None, title: str, text: str, *, action: str = "OK"
     return box.clickedButton() is ok
 
 
-def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+def ok_cancel_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    """OK (named ``ok_text``) and Cancel, wired to the dialog's accept and reject."""
     box = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
@@ -85,7 +86,7 @@ class DatasetDialog(QDialog):
         hint = QLabel("Tags come from a shared list; an administrator can add new ones.")
         hint.setWordWrap(True)
         hint.setStyleSheet(f"color: {look.muted().name()}")
-        self.buttons = _buttons(self, ok_text)
+        self.buttons = ok_cancel_buttons(self, ok_text)
         self.name_edit.textChanged.connect(self._validate)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -125,7 +126,7 @@ class TextDialog(QDialog):
         self.edit = QLineEdit(text)
         form = QFormLayout(self)
         form.addRow(label, self.edit)
-        form.addRow(_buttons(self, ok_text))
+        form.addRow(ok_cancel_buttons(self, ok_text))
 
     def value(self) -> str:
         return self.edit.text().strip()
@@ -152,7 +153,7 @@ class AddUserDialog(QDialog):
         form.addRow("Password", self.password)
         form.addRow("Role", self.role)
         form.addRow("Opening balance", self.tokens)
-        form.addRow(_buttons(self, "Add account"))
+        form.addRow(ok_cancel_buttons(self, "Add account"))
 
     def tokens_milli(self) -> int:
         return round(self.tokens.value() * 1000)
@@ -173,7 +174,7 @@ class RechargeDialog(QDialog):
         form.addRow("Current balance", QLabel(f"{format_tokens(user.tokens_milli)} tokens"))
         form.addRow("Add", self.amount)
         form.addRow("Note", self.note)
-        form.addRow(_buttons(self, "Recharge"))
+        form.addRow(ok_cancel_buttons(self, "Recharge"))
 
     def milli(self) -> int:
         return round(self.amount.value() * 1000)
