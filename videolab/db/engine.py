@@ -10,6 +10,7 @@ own sqlite3 links a SQLite with the WAL-reset race (fixed in 3.51.3), so the new
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +84,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cur)
         cur.execute("PRAGMA synchronous=FULL")
         # A 1 GB upload grows the WAL to 1 GB; without a limit the file stays that size on
         # disk while the app runs. With it, SQLite truncates the WAL back to this size when it
@@ -96,6 +97,27 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _switch_to_wal(cur: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting its turn like any writer.
+
+    Switching a new database's journal to WAL needs the file to itself, and SQLite answers
+    "database is locked" at once, without its busy handler, when another process is using it
+    meanwhile (several processes starting on a new database together). The switch is retried
+    for as long as a writer would wait. Once the file is WAL the pragma takes no lock.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError; the module varies
+            if "database is locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 #: SQLite result codes (sqlite.org/rescode.html) that people can act on.
