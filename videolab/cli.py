@@ -114,6 +114,8 @@ def cmd_datasets(app: VideoLab, args: argparse.Namespace) -> int:
         fmt.emit([fmt.dataset_json(d) for d in items], as_json=args.json,
                  text=fmt.table(rows, ["NAME", "TAGS", "VIDEOS", "ID"]))
         return 0
+    if sub in ("purge", "empty-trash"):
+        return _purge(app, user, args)
     if sub == "create":
         ds = app.datasets.create(user, args.name, args.tag or ())
     elif sub == "rename":
@@ -130,6 +132,30 @@ def cmd_datasets(app: VideoLab, args: argparse.Namespace) -> int:
         text += (f"\nStopped {ds.jobs_stopped} job(s) still running on it; each paid only for the"
                  " frames it had processed (see 'jobs list').")
     fmt.emit(fmt.dataset_json(ds), as_json=args.json, text=text)
+    return 0
+
+
+def _purge(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> int:
+    """``datasets purge DS`` and ``datasets empty-trash [--owner EMAIL]``: delete for good."""
+    kept = "its jobs, their results and your credit history are kept."
+    if args.datasets_cmd == "purge":
+        try:  # an id: an administrator may name anyone's dataset; the service checks
+            dataset_id, name = uuid.UUID(args.dataset), args.dataset
+        except ValueError:
+            found = app.datasets.resolve(user, args.dataset, deleted=True)
+            dataset_id, name = found.id, found.name
+        report = app.datasets.purge(user, dataset_id)
+        text = (f"Deleted '{name}' for good: {report.videos} video(s), "
+                f"{fmt.file_size(report.size_bytes)}; {kept}")
+    else:
+        report = app.datasets.empty_trash(user, owner_email=args.owner)
+        whose = f"{args.owner}'s trash" if args.owner else "the trash"
+        text = (f"Emptied {whose}: {report.datasets} dataset(s) and {report.videos} video(s), "
+                f"{fmt.file_size(report.size_bytes)}, deleted for good; "
+                + kept.replace("its jobs", "their jobs"))
+    fmt.emit({"datasets": report.datasets, "videos": report.videos,
+              "size_bytes": report.size_bytes, "cached_files_removed": report.files_removed},
+             as_json=args.json, text=text)
     return 0
 
 
@@ -573,7 +599,8 @@ def build_parser() -> argparse.ArgumentParser:
         "name", help="the new tag's name")
     tags.set_defaults(handler=cmd_tags)
 
-    ds = _command(sub, "datasets", "list, create, rename, tag, trash and restore your datasets")
+    ds = _command(sub, "datasets", "list, create, rename, tag, trash, restore and delete your "
+                  "datasets")
     dsub = ds.add_subparsers(dest="datasets_cmd", required=True, metavar="ACTION")
     dl = _command(dsub, "list", "your datasets (or the trash), by name")
     dl.add_argument("--tag", help="only datasets with this tag (default: any tag)")
@@ -596,6 +623,14 @@ def build_parser() -> argparse.ArgumentParser:
              ).add_argument("dataset", help=DATASET_HELP)
     _command(dsub, "restore", "bring a dataset back from the trash").add_argument(
         "dataset", help="the trashed dataset's name or id")
+    _command(dsub, "purge", "delete a dataset in the trash for good: its videos and their "
+             "stored files are removed; its jobs, their results and the credits ledger stay. "
+             "Cannot be undone").add_argument(
+        "dataset", help="the trashed dataset's name or id (administrators: any account's id)")
+    de = _command(dsub, "empty-trash", "delete every dataset in the trash for good, as purge "
+                  "does for one. Cannot be undone")
+    de.add_argument("--owner", metavar="EMAIL",
+                    help="empty this account's trash instead (administrators; default: yours)")
     ds.set_defaults(handler=cmd_datasets)
 
     vids = _command(sub, "videos", "upload, list, export and delete videos")

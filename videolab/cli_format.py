@@ -70,7 +70,7 @@ def ledger_json(e: LedgerEntryDTO) -> dict[str, Any]:
 def job_json(j: JobDTO) -> dict[str, Any]:
     return {"id": str(j.id), "status": j.status.value,
             "video_id": str(j.video_id) if j.video_id else None,
-            "video_name": j.video_name, "dataset_id": str(j.dataset_id),
+            "video_name": j.video_name, "dataset_id": str(j.dataset_id) if j.dataset_id else None,
             "frames_total": j.frames_total, "frames_processed": j.frames_processed,
             # Money in plain terms: what was held at acceptance, and once the job is settled
             # what it was charged and what went back (both null while it is live).

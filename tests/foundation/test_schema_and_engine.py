@@ -179,7 +179,7 @@ def test_read_units_of_work_do_not_take_the_write_lock(app: VideoLab) -> None:
 def test_schema_tables_listed_by_sqlalchemy(app: VideoLab) -> None:
     assert set(inspect(app.db.engine).get_table_names()) == EXPECTED_TABLES
     indexes = {ix["name"]: ix for ix in inspect(app.db.engine).get_indexes("datasets")}
-    assert indexes["uq_datasets_user_name_live"]["unique"]
+    assert indexes["uq_datasets_user_name_key_live"]["unique"]
 
 
 TABLE_REBUILD_MIGRATION = '''

@@ -31,9 +31,10 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from videolab.db.types import UTCDateTime, utcnow
+from videolab.db.unicode_text import fold_case
 from videolab.domain.enums import JobStatus, LedgerReason, Role
 
 NAMING = {
@@ -114,11 +115,15 @@ dataset_tags = Table(
 class Dataset(Timestamped, Base):
     __tablename__ = "datasets"
     __table_args__ = (
-        # Names are unique per user among live datasets only (soft-deleted ones may repeat).
+        # Names are unique per user, whatever their case, among live datasets only (those in
+        # the trash may repeat; restoring one refuses a clash). The index is on ``name_key``,
+        # the case-folded name, rather than on lower(name): SQLite's lower() folds ASCII only,
+        # so "Élan" and "élan" would both pass there, and PostgreSQL's would disagree with
+        # Python's casefold ("Straße" / "STRASSE").
         Index(
-            "uq_datasets_user_name_live",
+            "uq_datasets_user_name_key_live",
             "user_id",
-            "name",
+            "name_key",
             unique=True,
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
@@ -130,10 +135,18 @@ class Dataset(Timestamped, Base):
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
+    #: ``name`` case-folded (``db.unicode_text.fold_case``), kept in step by ``_fold_name``:
+    #: what uniqueness is checked on. Folding may lengthen a name ("ß" -> "ss"), up to 3x.
+    name_key: Mapped[str] = mapped_column(String(600))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[User] = relationship(back_populates="datasets")
     tags: Mapped[list[Tag]] = relationship(secondary=dataset_tags, order_by=Tag.name)
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.name_key = fold_case(name)
+        return name
 
 
 class Video(Timestamped, Base):
@@ -179,8 +192,10 @@ class InferenceJob(Timestamped, Base):
     __table_args__ = (Index("ix_inference_jobs_status", "status"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    dataset_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    # A job outlives its dataset too: deleting a dataset for good (from the trash) clears this
+    # link and keeps the job, its result and its ledger rows.
+    dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("datasets.id", ondelete="SET NULL"), index=True, nullable=True
     )
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True

@@ -140,7 +140,8 @@ class LedgerEntryDTO:
 class JobDTO:
     id: uuid.UUID
     user_id: uuid.UUID
-    dataset_id: uuid.UUID
+    #: None once the dataset is deleted for good: the job, its result and its money stay.
+    dataset_id: uuid.UUID | None
     #: None once the video is deleted: the job, its result and its money stay.
     video_id: uuid.UUID | None
     video_name: str

@@ -9,7 +9,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from videolab.db.models import Dataset, Tag, Video
-from videolab.db.unicode_text import casefold, sort_key
+from videolab.db.unicode_text import casefold, fold_case, sort_key
 from videolab.domain.dto import DatasetDTO
 from videolab.repositories.tags import TagRepository
 
@@ -39,18 +39,46 @@ class DatasetRepository:
     def get(self, dataset_id: uuid.UUID) -> Dataset | None:
         return self.s.get(Dataset, dataset_id)
 
+    # Names match whatever their case, on the stored case-folded key (see models.Dataset).
     def live_by_name(self, user_id: uuid.UUID, name: str) -> Dataset | None:
         return self.s.scalar(
             select(Dataset).where(
-                Dataset.user_id == user_id, Dataset.name == name, Dataset.deleted_at.is_(None)
+                Dataset.user_id == user_id,
+                Dataset.name_key == fold_case(name),
+                Dataset.deleted_at.is_(None),
             )
         )
 
     def by_name(self, user_id: uuid.UUID, name: str, *, deleted: bool) -> Sequence[Dataset]:
+        """The datasets named ``name`` in any case; an exact match first."""
         condition = Dataset.deleted_at.is_not(None) if deleted else Dataset.deleted_at.is_(None)
-        return self.s.scalars(
-            select(Dataset).where(Dataset.user_id == user_id, Dataset.name == name, condition)
+        found = self.s.scalars(
+            select(Dataset)
+            .where(Dataset.user_id == user_id, Dataset.name_key == fold_case(name), condition)
+            .order_by(Dataset.created_at)
         ).all()
+        exact = [d for d in found if d.name == name]
+        return exact or found
+
+    def trashed(self, user_id: uuid.UUID) -> Sequence[Dataset]:
+        return self.s.scalars(
+            select(Dataset).where(Dataset.user_id == user_id, Dataset.deleted_at.is_not(None))
+        ).all()
+
+    def videos_of(self, dataset_id: uuid.UUID) -> Sequence[Video]:
+        return self.s.scalars(select(Video).where(Video.dataset_id == dataset_id)).all()
+
+    def sha256_in_use(self, digests: Sequence[str]) -> set[str]:
+        """Which of ``digests`` some stored video still has."""
+        if not digests:
+            return set()
+        return set(self.s.scalars(select(Video.sha256).where(Video.sha256.in_(digests))).all())
+
+    def purge(self, dataset: Dataset) -> None:
+        """Delete the row: its videos and their content go with it (ON DELETE CASCADE); its
+        jobs and the ledger rows that name them or its videos stay, their links cleared."""
+        self.s.delete(dataset)
+        self.s.flush()
 
     def list_for_user(
         self,

@@ -48,8 +48,12 @@ class JobRepository:
 
     def dto(self, job: InferenceJob) -> JobDTO:
         has_result = self.s.scalar(select(Result.id).where(Result.job_id == job.id)) is not None
-        trashed = self.s.scalar(select(Dataset.deleted_at).where(Dataset.id == job.dataset_id))
-        return to_dto(job, has_result, trashed is not None)
+        trashed = (
+            job.dataset_id is not None
+            and self.s.scalar(select(Dataset.deleted_at).where(Dataset.id == job.dataset_id))
+            is not None
+        )
+        return to_dto(job, has_result, trashed)
 
     def list_for_user(
         self,
@@ -58,11 +62,12 @@ class JobRepository:
         dataset_id: uuid.UUID | None = None,
         video_id: uuid.UUID | None = None,
     ) -> list[JobDTO]:
-        # Every job of the user's, also those of deleted videos and of datasets in the trash:
-        # a job is a record of money held and spent, and its owner can always see and cancel it.
+        # Every job of the user's, also those of deleted videos and of datasets in the trash
+        # or deleted for good: a job is a record of money held and spent, and its owner can
+        # always see and cancel it.
         query = (
             select(InferenceJob, Result.id, Dataset.deleted_at)
-            .join(Dataset, Dataset.id == InferenceJob.dataset_id)
+            .outerjoin(Dataset, Dataset.id == InferenceJob.dataset_id)
             .outerjoin(Result, Result.job_id == InferenceJob.id)
             .where(InferenceJob.user_id == user_id)
             .order_by(InferenceJob.created_at.desc())

@@ -76,8 +76,12 @@ class JobService:
         job = JobRepository(session).get(job_id)
         if job is None or job.user_id != actor.id:
             raise NotFound("No such job.")
-        # Also in the trash: a job's owner can always see it, cancel it and read its result.
-        owned_dataset(session, actor, job.dataset_id, allow_deleted=True)
+        # Also in the trash, or with its dataset deleted for good: a job's owner can always
+        # see it, cancel it and read its result.
+        if job.dataset_id is None:
+            acting_user(session, actor)
+        else:
+            owned_dataset(session, actor, job.dataset_id, allow_deleted=True)
         return job
 
     def resolve_model(self, spec: str, *, allow_untrusted: bool = False) -> ResolvedModel:
