@@ -180,7 +180,7 @@ def test_cli_purge_and_empty_trash(app: VideoLab, demo, clip: SyntheticVideo, ru
 
     emptied = run_cli("datasets", "empty-trash", user="alice@example.com")
     assert emptied.code == 0, emptied.err
-    assert emptied.json()["datasets"] == 1  # the demo's "Old footage"
+    assert emptied.json()["datasets"] == 1  # the demo's "Street scenes (old)"
     listed = run_cli("datasets", "list", "--deleted", user="alice@example.com")
     assert listed.json() == []
 

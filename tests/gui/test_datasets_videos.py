@@ -35,10 +35,12 @@ def test_create_rename_tags_trash_and_restore(qtbot, window: MainWindow, confirm
     assert panel.current().tags == ("wildlife",)
     assert window.videos.title.text() == "Birds"
 
-    # duplicate name: the service's message appears in the window
+    # duplicate name: the dialog stays open with the service's message beside the field
+    # (tests/gui/test_dataset_dialogs_and_trash.py has the details)
     create_dataset(qtbot, window, "Birds")
-    assert window.message_bar.isVisible()
-    assert "already have a dataset named 'Birds'" in window.message_bar.text()
+    assert panel.dialog.isVisible()
+    assert "already have a dataset named 'Birds'" in panel.dialog.error.text()
+    panel.dialog.reject()
 
     # filter by tag, search by name
     panel.tag_filter.setCurrentText("wildlife")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from videolab.domain.dto import UserDTO
-from videolab.gui.errors import ErrorHandler
+from videolab.gui.errors import BannerAction, ErrorHandler
 from videolab.gui.ops import Operations
 from videolab.gui.session import UserSession
 from videolab.services.app import VideoLab
@@ -26,5 +26,5 @@ class GuiContext:
     def user(self) -> UserDTO:
         return self.session.user
 
-    def notify(self, text: str, level: str = "info") -> None:
-        self.errors.notify(text, level)
+    def notify(self, text: str, level: str = "info", action: BannerAction | None = None) -> None:
+        self.errors.notify(text, level, action)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
@@ -23,10 +24,20 @@ def describe(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}): {text}" if text else type(exc).__name__
 
 
+@dataclass(frozen=True)
+class BannerAction:
+    """A button offered with a message, e.g. "Undo" after moving a dataset to the trash."""
+
+    label: str
+    run: Callable[[], None]
+
+
 class ErrorHandler(QObject):
     """Receives every worker error and every failed action; ``shown`` carries the text."""
 
     shown = Signal(str, str)  # level ("error" | "warning" | "info"), text
+    #: A BannerAction for the message just ``shown``; the next message withdraws it.
+    offered = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,9 +61,11 @@ class ErrorHandler(QObject):
             log.error("%s", text, exc_info=exc)
         self.notify(text, "error")
 
-    def notify(self, text: str, level: str = "info") -> None:
+    def notify(self, text: str, level: str = "info", action: BannerAction | None = None) -> None:
         self.history.append(text)
         self.shown.emit(level, text)
+        if action is not None:
+            self.offered.emit(action)
         for sink in self._sinks:
             sink(level, text)
 

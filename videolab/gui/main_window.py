@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(status)
 
         self.errors.shown.connect(self._show_message)
+        self.errors.offered.connect(lambda a: self.message_bar.offer(a.label, a.run))
         session.user_changed.connect(self._user_changed)
         self.datasets.selected.connect(self.videos.set_dataset)
         self.datasets.files_dropped.connect(self.upload_files)

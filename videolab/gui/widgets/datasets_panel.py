@@ -1,8 +1,11 @@
-"""The datasets panel: search, tag filter, the list with tag chips, and the trash."""
+"""The datasets panel: search, tag filter, the list with tag chips, and the trash (restore,
+delete permanently, empty it)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,12 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import DatasetDTO, TagDTO
+from videolab.domain.errors import VideoLabError
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
-from videolab.gui.models.datasets import DatasetListModel
+from videolab.gui.errors import BannerAction
+from videolab.gui.models.datasets import DatasetListModel, video_count_text
 from videolab.gui.models.roles import DTO_ROLE
 from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
+from videolab.gui.widgets.dataset_dialogs import DatasetDialog, RenameDialog, SubmitDialog
 from videolab.gui.widgets.delegates import DatasetDelegate
 
 ALL_TAGS = "All tags"
@@ -97,7 +103,22 @@ class DatasetsPanel(QWidget):
         self.restore_button = QPushButton("Restore")
         self.restore_button.setToolTip("Bring the selected dataset back from the trash")
         self.restore_button.clicked.connect(self.restore_dataset)
-        self.restore_button.hide()
+        self.purge_button = QPushButton("Delete permanently…")
+        self.purge_button.setToolTip(
+            "Delete the selected dataset and its videos for good (its jobs and credits stay)"
+        )
+        self.purge_button.clicked.connect(self.purge_dataset)
+        self.empty_button = QPushButton("Empty trash…")
+        self.empty_button.setToolTip("Delete every dataset in the trash for good")
+        self.empty_button.clicked.connect(self.empty_trash)
+        self.trash_bar = QWidget()
+        trash_row = QHBoxLayout(self.trash_bar)
+        trash_row.setContentsMargins(0, 0, 0, 0)
+        trash_row.addWidget(self.restore_button)
+        trash_row.addWidget(self.purge_button)
+        trash_row.addStretch(1)
+        self.trash_bar.hide()
+        self.empty_button.hide()
 
         head = QHBoxLayout()
         head.addWidget(title)
@@ -108,7 +129,7 @@ class DatasetsPanel(QWidget):
         toggles.addWidget(self.live_button)
         toggles.addWidget(self.trash_button)
         toggles.addStretch(1)
-        toggles.addWidget(self.restore_button)
+        toggles.addWidget(self.empty_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 6, 10)
         layout.addLayout(head)
@@ -116,6 +137,7 @@ class DatasetsPanel(QWidget):
         layout.addWidget(self.tag_filter)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty, 1)
+        layout.addWidget(self.trash_bar)
         layout.addLayout(toggles)
 
         self.rename_action = QAction("Rename…", self)
@@ -128,6 +150,10 @@ class DatasetsPanel(QWidget):
         self.delete_action.triggered.connect(self.delete_dataset)
         self.restore_action = QAction("Restore", self)
         self.restore_action.triggered.connect(self.restore_dataset)
+        self.purge_action = QAction("Delete permanently…", self)
+        self.purge_action.triggered.connect(self.purge_dataset)
+        self.empty_action = QAction("Empty trash…", self)
+        self.empty_action.triggered.connect(self.empty_trash)
         for action in (self.rename_action, self.delete_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
@@ -224,6 +250,8 @@ class DatasetsPanel(QWidget):
     def _emit_selected(self) -> None:
         ds = self.current()
         self.restore_button.setEnabled(ds is not None)
+        self.purge_button.setEnabled(ds is not None)
+        self.empty_button.setEnabled(self.model.rowCount() > 0)
         self.selected.emit(ds)
 
     def set_trash_mode(self, trash: bool) -> None:
@@ -232,7 +260,8 @@ class DatasetsPanel(QWidget):
         self.trash_mode = trash
         self.trash_button.setChecked(trash)
         self.live_button.setChecked(not trash)
-        self.restore_button.setVisible(trash)
+        self.trash_bar.setVisible(trash)
+        self.empty_button.setVisible(trash)
         self.new_button.setEnabled(not trash)
         self.view.selectionModel().clearCurrentIndex()
         self.reload()
@@ -241,24 +270,62 @@ class DatasetsPanel(QWidget):
         self._emit_selected()
 
     # -- actions -----------------------------------------------------------------------------
-    def _write(self, fn, *args, done: str = "", select: bool = False) -> None:
+    def _write(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: str = "",
+        select: bool = False,
+        action: BannerAction | None = None,
+        dialog: SubmitDialog | None = None,
+    ) -> None:
+        """Run a change; with ``dialog``, it closes once the change is saved and a refusal is
+        shown in it, beside the field, for the person to correct."""
+
         def finished(result: object) -> None:
             if select and isinstance(result, DatasetDTO):
                 self._select_when_loaded = result.id  # the list reloads on DATASETS
+            if dialog is not None:
+                dialog.succeeded()
             if done:
-                self.ctx.notify(done, "success")
+                self.ctx.notify(done, "success", action)
 
-        self.ctx.ops.write(fn, self.ctx.user, *args, changes=Change.DATASETS, success=finished)
+        def failed(exc: BaseException) -> None:
+            assert dialog is not None
+            if isinstance(exc, VideoLabError):
+                dialog.refused(exc.message)
+            else:  # a bug: the one error path logs it with its traceback
+                dialog.refused("")
+                self.ctx.ops.report(exc)
+
+        self.ctx.ops.write(
+            fn,
+            self.ctx.user,
+            *args,
+            changes=Change.DATASETS,
+            success=finished,
+            failure=None if dialog is None else failed,
+        )
 
     def create_dataset(self) -> None:
         if self.trash_mode:
             self.set_trash_mode(False)
-        dialog = dialogs.DatasetDialog(self, self.all_tags)
-        dialog.accepted.connect(lambda: self.add_dataset(dialog.name(), dialog.tags()))
+        dialog = DatasetDialog(self, self.all_tags)
+        dialog.submitted.connect(
+            lambda: self._write(
+                self.ctx.app.datasets.create,
+                dialog.name(),
+                dialog.tags(),
+                done=f"Dataset '{dialog.name()}' created.",
+                select=True,
+                dialog=dialog,
+            )
+        )
         dialog.open()
         self.dialog = dialog
 
     def add_dataset(self, name: str, tags: list[str]) -> None:
+        """Create a dataset without a dialog (what the dialog's OK asks for)."""
         self._write(
             self.ctx.app.datasets.create, name, tags, done=f"Dataset '{name}' created.", select=True
         )
@@ -267,10 +334,14 @@ class DatasetsPanel(QWidget):
         ds = self.current()
         if ds is None or self.trash_mode:
             return
-        dialog = dialogs.TextDialog(self, "Rename dataset", "New name", ds.name, "Rename")
-        dialog.accepted.connect(
+        dialog = RenameDialog(self, ds.name)
+        dialog.submitted.connect(
             lambda: self._write(
-                self.ctx.app.datasets.rename, ds.id, dialog.value(), done="Dataset renamed."
+                self.ctx.app.datasets.rename,
+                ds.id,
+                dialog.value(),
+                done="Dataset renamed.",
+                dialog=dialog,
             )
         )
         dialog.open()
@@ -280,7 +351,7 @@ class DatasetsPanel(QWidget):
         ds = self.current()
         if ds is None or self.trash_mode:
             return
-        dialog = dialogs.DatasetDialog(
+        dialog = DatasetDialog(
             self,
             self.all_tags,
             name=ds.name,
@@ -289,9 +360,13 @@ class DatasetsPanel(QWidget):
             ok_text="Save",
             edit_name=False,
         )
-        dialog.accepted.connect(
+        dialog.submitted.connect(
             lambda: self._write(
-                self.ctx.app.datasets.set_tags, ds.id, dialog.tags(), done="Tags saved."
+                self.ctx.app.datasets.set_tags,
+                ds.id,
+                dialog.tags(),
+                done="Tags saved.",
+                dialog=dialog,
             )
         )
         dialog.open()
@@ -299,16 +374,28 @@ class DatasetsPanel(QWidget):
 
     def delete_dataset(self) -> None:
         ds = self.current()
-        if ds is None or self.trash_mode:
+        if ds is None:
+            return
+        if self.trash_mode:  # Delete in the trash: for good, after its own confirmation
+            self.purge_dataset()
             return
         text = (
             f"Move '{ds.name}' and its {ds.video_count} video(s) to the trash?\n"
             "You can restore it from the trash later."
         )
         if dialogs.confirm(self, "Move to trash", text, action="Move to trash"):
+            undo = BannerAction("Undo", lambda: self._undo_trash(ds))
             self._write(
-                self.ctx.app.datasets.delete, ds.id, done=f"'{ds.name}' moved to the trash."
+                self.ctx.app.datasets.delete,
+                ds.id,
+                done=f"'{ds.name}' moved to the trash.",
+                action=undo,
             )
+
+    def _undo_trash(self, ds: DatasetDTO) -> None:
+        self._write(
+            self.ctx.app.datasets.restore, ds.id, done=f"'{ds.name}' is back.", select=True
+        )
 
     def restore_dataset(self) -> None:
         ds = self.current()
@@ -316,12 +403,45 @@ class DatasetsPanel(QWidget):
             return
         self._write(self.ctx.app.datasets.restore, ds.id, done=f"'{ds.name}' restored.")
 
+    def purge_dataset(self) -> None:
+        ds = self.current()
+        if ds is None or not self.trash_mode:
+            return
+        text = (
+            f"Delete '{ds.name}' permanently?\n\n"
+            f"Its {video_count_text(ds.video_count)} and their stored files are deleted and "
+            "cannot be restored. Its jobs, their results and your credit history stay (see "
+            "Jobs)."
+        )
+        if dialogs.confirm(self, "Delete permanently", text, action="Delete permanently"):
+            self._write(
+                self.ctx.app.datasets.purge, ds.id, done=f"'{ds.name}' deleted permanently."
+            )
+
+    def empty_trash(self) -> None:
+        rows = self.model.rows() if self.trash_mode else []
+        if not rows:
+            return
+        videos = sum(d.video_count for d in rows)
+        names = ", ".join(f"'{d.name}'" for d in rows[:3]) + (", …" if len(rows) > 3 else "")
+        text = (
+            f"Empty the trash?\n\n"
+            f"{len(rows)} dataset(s) ({names}) and their {video_count_text(videos)} are deleted "
+            "with their stored files and cannot be restored. Their jobs, the jobs' results and "
+            "your credit history stay (see Jobs)."
+        )
+        if dialogs.confirm(self, "Empty trash", text, action="Empty trash"):
+            self._write(self.ctx.app.datasets.empty_trash, done="The trash is empty.")
+
     def _context_menu(self, pos: QPoint) -> None:
         if self.current() is None:
             return
         menu = QMenu(self)
         if self.trash_mode:
             menu.addAction(self.restore_action)
+            menu.addSeparator()
+            menu.addAction(self.purge_action)
+            menu.addAction(self.empty_action)
         else:
             menu.addAction(self.rename_action)
             menu.addAction(self.tags_action)

@@ -1,10 +1,10 @@
-"""Small dialogs: confirmations, dataset name and tags, new account, recharge, ledger."""
+"""Small dialogs: confirmations, a name, new account, recharge, ledger (a dataset's name and tags:
+``dataset_dialogs``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QTableView,
     QVBoxLayout,
@@ -49,71 +47,6 @@ def ok_cancel_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
     return box
-
-
-class DatasetDialog(QDialog):
-    """Name and tags of a new or existing dataset."""
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        all_tags: Sequence[str],
-        *,
-        name: str = "",
-        tags: Sequence[str] = (),
-        title: str = "New dataset",
-        ok_text: str = "Create",
-        edit_name: bool = True,
-        edit_tags: bool = True,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(380)
-        self.name_edit = QLineEdit(name)
-        self.name_edit.setPlaceholderText("e.g. Street scenes, March")
-        self.name_edit.setEnabled(edit_name)
-        self.tag_list = QListWidget()
-        self.tag_list.setEnabled(edit_tags)
-        self.tag_list.setMaximumHeight(160)
-        for tag in all_tags:
-            item = QListWidgetItem(tag)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if tag in tags else Qt.CheckState.Unchecked)
-            self.tag_list.addItem(item)
-        form = QFormLayout()
-        form.addRow("Name", self.name_edit)
-        form.addRow("Tags", self.tag_list)
-        hint = QLabel("Tags come from a shared list; an administrator can add new ones.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet(f"color: {look.muted().name()}")
-        self.buttons = ok_cancel_buttons(self, ok_text)
-        self.name_edit.textChanged.connect(self._validate)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(self.buttons)
-        self._validate()
-
-    def _validate(self) -> None:
-        ok = bool(self.name_edit.text().strip())
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
-
-    def name(self) -> str:
-        return self.name_edit.text().strip()
-
-    def set_tags(self, tags: Sequence[str]) -> None:
-        for i in range(self.tag_list.count()):
-            item = self.tag_list.item(i)
-            item.setCheckState(
-                Qt.CheckState.Checked if item.text() in tags else Qt.CheckState.Unchecked
-            )
-
-    def tags(self) -> list[str]:
-        return [
-            self.tag_list.item(i).text()
-            for i in range(self.tag_list.count())
-            if self.tag_list.item(i).checkState() == Qt.CheckState.Checked
-        ]
 
 
 class TextDialog(QDialog):

@@ -6,6 +6,8 @@ carry on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
@@ -25,6 +27,16 @@ class MessageBar(QFrame):
         self._label = QLabel()
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # An action offered with the message ("Undo"); hidden unless ``offer`` shows it.
+        self.action_button = QToolButton()
+        self.action_button.clicked.connect(self._run_action)
+        font = self.action_button.font()
+        font.setBold(True)
+        font.setUnderline(True)  # reads as a link: the bar's buttons have no border
+        self.action_button.setFont(font)
+        self.action_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.action_button.hide()
+        self._action: Callable[[], None] | None = None
         close = QToolButton()
         close.setAutoRaise(True)
         close.setText("✕")
@@ -34,6 +46,7 @@ class MessageBar(QFrame):
         layout.setContentsMargins(12, 6, 6, 6)
         layout.addWidget(self._icon)
         layout.addWidget(self._label, 1)
+        layout.addWidget(self.action_button)
         layout.addWidget(close)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -43,7 +56,22 @@ class MessageBar(QFrame):
     def text(self) -> str:
         return self._label.text()
 
+    def offer(self, label: str, run: Callable[[], None]) -> None:
+        """Show a button with the current message; clicking it runs ``run`` and closes."""
+        self._action = run
+        self.action_button.setText(label)
+        self.action_button.show()
+
+    def _run_action(self) -> None:
+        run, self._action = self._action, None
+        self.action_button.hide()
+        self.hide()
+        if run is not None:
+            run()
+
     def show_message(self, level: str, text: str) -> None:
+        self._action = None  # a new message withdraws what the previous one offered
+        self.action_button.hide()
         self.level = level
         self._label.setText(text)
         bg, fg = look.hue_colours(LEVEL_HUES.get(level, 210), saturation=170)
@@ -72,4 +100,7 @@ class MessageBar(QFrame):
 
     def palette_changed(self, _: QPalette) -> None:
         if self.isVisible():
+            action, label = self._action, self.action_button.text()
             self.show_message(self.level, self.text())
+            if action is not None:
+                self.offer(label, action)

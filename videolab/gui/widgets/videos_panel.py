@@ -200,7 +200,7 @@ class VideosPanel(QWidget):
             self.subtitle.setText("Create a dataset on the left, then drop videos on it.")
             self.model.set_rows([])
         else:
-            self.title.setText(dataset.name + ("  (in the trash)" if dataset.is_deleted else ""))
+            self.title.setText(dataset.name + (" (in the trash)" if dataset.is_deleted else ""))
             if changed:  # another dataset: a placeholder until its videos arrive
                 self.model.set_rows([])
                 self.reload()
