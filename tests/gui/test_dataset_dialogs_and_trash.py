@@ -42,8 +42,8 @@ def test_a_name_taken_in_another_case_keeps_the_dialog_open_with_the_error(
     wait_idle(qtbot, window)
 
     assert dialog.isVisible() and dialog.error.isVisible()
-    assert "already have a dataset named 'moving SHAPES'" in dialog.error.text()
-    assert "'Moving shapes'" in dialog.error.text()
+    assert "already have a dataset named 'Moving shapes'" in dialog.error.text()
+    assert "ignoring case" in dialog.error.text()
     assert dialog.name_edit.selectedText() == "moving SHAPES"  # ready to be typed over
     assert dialog.ok_button().isEnabled()
     assert not window.message_bar.isVisible() and window.errors.history == []
@@ -100,7 +100,7 @@ def test_moving_to_the_trash_can_be_undone_from_the_banner(qtbot, window: MainWi
     wait_idle(qtbot, window)
     assert names(window) == ["Moving shapes"]
     assert window.datasets.current().name == "Moving shapes"
-    assert "is back" in bar.text() and not bar.action_button.isVisible()
+    assert "restored from the trash" in bar.text() and not bar.action_button.isVisible()
 
 
 def test_a_later_message_withdraws_the_undo(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -119,6 +119,7 @@ def test_trash_title_and_no_stale_restore_hint_after_restoring(qtbot, window: Ma
     videos = window.videos
     assert videos.title.text() == f"{TRASHED} (in the trash)"  # one space, not two
     assert "Restore this dataset" in videos.drop_hint.sub.text()
+    assert videos.drop_hint.title.text() == "This dataset is in the trash"
 
     qtbot.mouseClick(window.datasets.restore_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
@@ -132,6 +133,7 @@ def test_trash_title_and_no_stale_restore_hint_after_restoring(qtbot, window: Ma
     wait_idle(qtbot, window)
     assert videos.title.text() == TRASHED
     assert "Restore this dataset" not in videos.drop_hint.sub.text()
+    assert videos.drop_hint.title.text() == "Drop video files here"
     assert videos.upload_button.isEnabled()
 
 
@@ -166,3 +168,15 @@ def test_empty_trash_lists_what_goes_and_empties_it(
     assert names(window) == [] and window.datasets.empty.text() == "The trash is empty."
     assert not window.datasets.empty_button.isEnabled()
     assert [d.name for d in app.datasets.list(demo.alice)] == ["Moving shapes"]
+
+
+def test_a_dataset_in_the_trash_counts_its_hidden_videos(
+    qtbot, window: MainWindow, app: VideoLab, demo
+) -> None:  # type: ignore[no-untyped-def]
+    shapes = next(d for d in app.datasets.list(demo.alice) if d.name == "Moving shapes")
+    app.datasets.delete(demo.alice, shapes.id)
+    open_trash(qtbot, window)
+    select(window, "Moving shapes")
+    wait_idle(qtbot, window)
+    assert window.videos.subtitle.text().startswith("1 video · ")  # hidden, not "0 videos"
+    assert not window.videos.drop_hint.icon.isVisibleTo(window.videos.drop_hint)

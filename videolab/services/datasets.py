@@ -45,8 +45,8 @@ def _resolve_tags(session: Session, names: Sequence[str]) -> list[Tag]:
 
 
 def _duplicate(name: str, existing: str) -> Conflict:
-    same = "" if existing == name else f" ('{existing}': names are compared ignoring case)"
-    return Conflict(f"You already have a dataset named '{name}'{same}. Choose another name.")
+    case = "" if existing == name else "; names are compared ignoring case"
+    return Conflict(f"You already have a dataset named '{existing}'{case}. Choose another name.")
 
 
 @dataclass(frozen=True)

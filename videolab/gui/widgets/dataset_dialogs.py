@@ -40,6 +40,16 @@ class SubmitDialog(QDialog):
         self.error.setStyleSheet(f"color: {look.hue_colours(0)[1].name()}")
         self.error.hide()
 
+    def with_error(self, field: QLineEdit) -> QWidget:
+        """``field`` with the refusal right under it, as one cell of the form."""
+        cell = QWidget()
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        column.addWidget(field)
+        column.addWidget(self.error)
+        return cell
+
     def field(self) -> QLineEdit:
         raise NotImplementedError
 
@@ -102,8 +112,7 @@ class DatasetDialog(SubmitDialog):
             item.setCheckState(Qt.CheckState.Checked if tag in tags else Qt.CheckState.Unchecked)
             self.tag_list.addItem(item)
         form = QFormLayout()
-        form.addRow("Name", self.name_edit)
-        form.addRow("", self.error)
+        form.addRow("Name", self.with_error(self.name_edit))
         form.addRow("Tags", self.tag_list)
         hint = QLabel("Tags come from a shared list; an administrator can add new ones.")
         hint.setWordWrap(True)
@@ -158,8 +167,7 @@ class RenameDialog(SubmitDialog):
         self.edit.textEdited.connect(self._edited)
         self.buttons = ok_cancel_buttons(self, "Rename")
         form = QFormLayout(self)
-        form.addRow("New name", self.edit)
-        form.addRow("", self.error)
+        form.addRow("New name", self.with_error(self.edit))
         form.addRow(self.buttons)
 
     def field(self) -> QLineEdit:

@@ -380,7 +380,7 @@ class DatasetsPanel(QWidget):
             self.purge_dataset()
             return
         text = (
-            f"Move '{ds.name}' and its {ds.video_count} video(s) to the trash?\n"
+            f"Move '{ds.name}' and its {video_count_text(ds.video_count)} to the trash?\n"
             "You can restore it from the trash later."
         )
         if dialogs.confirm(self, "Move to trash", text, action="Move to trash"):
@@ -394,7 +394,10 @@ class DatasetsPanel(QWidget):
 
     def _undo_trash(self, ds: DatasetDTO) -> None:
         self._write(
-            self.ctx.app.datasets.restore, ds.id, done=f"'{ds.name}' is back.", select=True
+            self.ctx.app.datasets.restore,
+            ds.id,
+            done=f"'{ds.name}' restored from the trash.",
+            select=True,
         )
 
     def restore_dataset(self) -> None:
@@ -407,11 +410,15 @@ class DatasetsPanel(QWidget):
         ds = self.current()
         if ds is None or not self.trash_mode:
             return
-        text = (
-            f"Delete '{ds.name}' permanently?\n\n"
+        lost = (
             f"Its {video_count_text(ds.video_count)} and their stored files are deleted and "
-            "cannot be restored. Its jobs, their results and your credit history stay (see "
-            "Jobs)."
+            "cannot be restored."
+            if ds.video_count
+            else "It has no videos; it cannot be restored."
+        )
+        text = (
+            f"Delete '{ds.name}' permanently?\n\n{lost} Its jobs, their results and your "
+            "credit history stay (see Jobs)."
         )
         if dialogs.confirm(self, "Delete permanently", text, action="Delete permanently"):
             self._write(
@@ -431,7 +438,10 @@ class DatasetsPanel(QWidget):
             "your credit history stay (see Jobs)."
         )
         if dialogs.confirm(self, "Empty trash", text, action="Empty trash"):
-            self._write(self.ctx.app.datasets.empty_trash, done="The trash is empty.")
+            self._write(
+                self.ctx.app.datasets.empty_trash,
+                done=f"Trash emptied: {len(rows)} dataset(s) deleted permanently.",
+            )
 
     def _context_menu(self, pos: QPoint) -> None:
         if self.current() is None:

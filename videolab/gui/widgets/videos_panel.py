@@ -24,6 +24,7 @@ from videolab.domain.dto import DatasetDTO, VideoDTO
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.uploads import UploadController, UploadItem
+from videolab.gui.models.datasets import video_count_text
 from videolab.gui.models.roles import DTO_ROLE, SORT_ROLE
 from videolab.gui.models.uploads import UploadQueueModel
 from videolab.gui.models.videos import THUMB_SIZE, VideoTableModel
@@ -31,6 +32,7 @@ from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.delegates import ProgressDelegate
 
+DROP_TITLE = "Drop video files here"
 DROP_SUB = "or use Upload videos… — each frame costs 0.001 token"
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 
@@ -72,10 +74,10 @@ class DropHint(QFrame):
         self.setStyleSheet(
             f"#DropHint {{ border: 2px dashed {colour.name()}; border-radius: 12px; }}"
         )
-        icon = QLabel("⬇")
+        self.icon = icon = QLabel("⬇")
         icon.setFont(look.scaled_font(icon, 3.0))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("Drop video files here")
+        self.title = title = QLabel(DROP_TITLE)
         look.heading(title, 1.3)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sub = QLabel(DROP_SUB)
@@ -249,12 +251,20 @@ class VideosPanel(QWidget):
             self.stack.setCurrentWidget(self.loading_hint)
         else:
             self.stack.setCurrentWidget(self.drop_hint if empty else self.view)
-        if self.dataset is not None and self.dataset.is_deleted:
+        # Set each time from the dataset shown now, so nothing of a trashed one outlives it.
+        trashed = self.dataset is not None and self.dataset.is_deleted
+        self.drop_hint.icon.setVisible(not trashed)
+        if trashed:
+            self.drop_hint.title.setText("This dataset is in the trash")
             self.drop_hint.sub.setText("Restore this dataset to add videos.")
         else:
+            self.drop_hint.title.setText(DROP_TITLE)
             self.drop_hint.sub.setText(DROP_SUB)
         n = self.model.rowCount()
-        if self.dataset is not None and self._rows.pending and empty:
+        if self.dataset is not None and trashed:  # its videos are hidden, not gone
+            tags = " · ".join(f"#{t}" for t in self.dataset.tags) or "no tags"
+            self.subtitle.setText(f"{video_count_text(self.dataset.video_count)} · {tags}")
+        elif self.dataset is not None and self._rows.pending and empty:
             tags = " · ".join(f"#{t}" for t in self.dataset.tags) or "no tags"
             self.subtitle.setText(f"Loading videos… · {tags}")
         elif self.dataset is not None:
