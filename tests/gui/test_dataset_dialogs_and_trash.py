@@ -144,7 +144,8 @@ def test_delete_permanently_says_what_is_lost_and_deletes(
     panel = window.datasets
     assert panel.purge_button.isVisible() and panel.empty_button.isVisible()
     select(window, TRASHED)
-    panel.purge_dataset()
+    assert panel.delete_action.text() == "Delete permanently…"  # the Delete key, in the trash
+    panel.delete_action.trigger()
     wait_idle(qtbot, window)
     asked = confirm_yes[-1]
     assert f"Delete '{TRASHED}' permanently?" in asked

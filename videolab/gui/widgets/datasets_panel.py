@@ -262,6 +262,8 @@ class DatasetsPanel(QWidget):
         self.live_button.setChecked(not trash)
         self.trash_bar.setVisible(trash)
         self.empty_button.setVisible(trash)
+        # Delete (key and menu) in the trash deletes for good, after its own confirmation.
+        self.delete_action.setText("Delete permanently…" if trash else "Move to trash")
         self.new_button.setEnabled(not trash)
         self.view.selectionModel().clearCurrentIndex()
         self.reload()
