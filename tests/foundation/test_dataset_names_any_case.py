@@ -3,7 +3,9 @@ database and the upgrade of an existing database all agree on that rule."""
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,8 +124,27 @@ _videos = sa.table(
 )
 
 
+#: An empty PostgreSQL database to run the upgrade on too (dropped and re-created by the test),
+#: e.g. ``postgresql+psycopg://postgres@/vl?host=/tmp/pgsock&port=5432``; unset: SQLite only.
+POSTGRES_URL = os.environ.get("VIDEOLAB_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set VIDEOLAB_TEST_POSTGRES_URL to run the upgrade on PostgreSQL too")
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    yield POSTGRES_URL
+
+
 def test_upgrade_renames_live_names_that_differ_only_by_case(
-    tmp_home: AppPaths, tmp_path: Path
+    tmp_home: AppPaths, old_db_url: str
 ) -> None:
     """A database from before the rule: the oldest of each clash keeps its name, the others
     get the first free " (N)"; the trash and other users are left alone; nothing is lost."""
@@ -131,7 +152,7 @@ def test_upgrade_renames_live_names_that_differ_only_by_case(
 
     from videolab.db.migrate import alembic_config
 
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    db = Database(old_db_url)
     command.upgrade(alembic_config(db), "0006")
     alice, bob = uuid.uuid4(), uuid.uuid4()
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -184,7 +205,7 @@ def test_upgrade_renames_live_names_that_differ_only_by_case(
     assert videos == len(named)
 
     # The upgraded database applies the rule from now on.
-    upgraded = VideoLab.open(str(tmp_path / "old.db"), paths=tmp_home)
+    upgraded = VideoLab.open(old_db_url, paths=tmp_home)
     try:
         with pytest.raises(IntegrityError), upgraded.db.write() as s:
             s.add(Dataset(user_id=alice, name="CATS"))
