@@ -63,11 +63,19 @@ def child_environment(
     return env
 
 
-def child_popen_options() -> dict[str, Any]:
-    """Extra ``subprocess.Popen`` arguments: on Windows, no console window for the child."""
+def child_popen_options(*, own_session: bool = False) -> dict[str, Any]:
+    """Extra ``subprocess.Popen`` arguments: on Windows, no console window for the child.
+
+    ``own_session``: the child may outlive the app (a job kept running when the app quits), so
+    it must not share the app's process group: a Ctrl-C or a hang-up of the app's terminal
+    would otherwise end it too.
+    """
     if os.name == "nt":
-        return {"creationflags": getattr(subprocess, "CREATE_NO_WINDOW", 0)}
-    return {}
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        if own_session:
+            flags |= getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        return {"creationflags": flags}
+    return {"start_new_session": True} if own_session else {}
 
 
 def notices_path() -> Path | None:

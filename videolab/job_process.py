@@ -10,7 +10,11 @@ start-up recovery closes the job as interrupted. Protocol, one JSON object per l
 
 - stdout: ``{"progress": {done, total, fps, frame_index, preview_jpeg_b64}}`` about ten times
   a second, then ``{"job_id": ...}`` when the job is settled;
-- stdin: a line ``cancel`` stops the job (ABORTED, paying for processed frames only).
+- stdin: a line ``cancel`` stops the job (ABORTED, paying for processed frames only); a line
+  ``detach`` lets the app quit while the job goes on: this process then writes nothing more to
+  its stdout (it points it at /dev/null, which also ends the app's reader) and the app's pipe
+  closing no longer cancels the job. The job still settles itself, and a cancel asked for in the
+  database (a later start of the app) still stops it.
 
 The process acts as the job's owner: it is started by the app itself on the same database,
 so it checks no password (whoever can run it can read the database file anyway).
@@ -29,12 +33,36 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from videolab.frozen import DB_URL_VARIABLE
-from videolab.services.app import VideoLab
+
+#: Held while a line goes out, and while a detach points stdout elsewhere.
+_stdout_lock = threading.Lock()
+#: Set by ``detach``: nothing more goes to the app.
+detached = threading.Event()
 
 
 def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    with _stdout_lock:
+        if detached.is_set():
+            return
+        try:
+            sys.stdout.write(json.dumps(message) + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, OSError, ValueError):  # the app is gone without a word
+            detached.set()
+
+
+def _detach_stdout() -> None:
+    """Stop talking to the app: stdout becomes /dev/null, which closes our end of its pipe
+    (the app's reader sees the end of it and lets go of us)."""
+    with _stdout_lock:
+        detached.set()
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
 
 
 def take_command_pipe() -> BinaryIO:
@@ -55,13 +83,19 @@ def take_command_pipe() -> BinaryIO:
 
 
 def watch_commands(commands: BinaryIO, cancel: threading.Event) -> None:
-    """Set ``cancel`` on a line ``cancel``, or when the app closes the pipe (it is gone)."""
+    """Set ``cancel`` on a line ``cancel``, or when the app closes the pipe (it is gone),
+    unless the app said ``detach`` first: then only the database can cancel the job."""
     pending = b""
     while chunk := commands.read(4096):
         *lines, pending = (pending + chunk).split(b"\n")
-        if any(line.strip() == b"cancel" for line in lines):
-            break
-    cancel.set()
+        for line in lines:
+            if line.strip() == b"cancel":
+                cancel.set()
+                return
+            if line.strip() == b"detach":
+                _detach_stdout()
+    if not detached.is_set():
+        cancel.set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     threading.Thread(
         target=watch_commands, args=(take_command_pipe(), cancel), daemon=True
     ).start()
+
+    from videolab.services.app import VideoLab  # after the command pipe is watched: a detach
+    # sent while this loads is answered at once
 
     def progress(p: Any) -> None:
         preview = getattr(p, "preview_jpeg", None)

@@ -38,7 +38,7 @@ from videolab.gui.errors import ErrorHandler
 from videolab.gui.models.datasets import local_files
 from videolab.gui.ops import Operations
 from videolab.gui.session import UserSession
-from videolab.gui.widgets import dialogs
+from videolab.gui.widgets import dialogs, quit_prompt
 from videolab.gui.widgets.about import show_about
 from videolab.gui.widgets.admin_panel import AdminPanel
 from videolab.gui.widgets.brand import app_icon
@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
             action="Cancel them and sign out",
         ):
             return
+        self._leaving = True  # asked already: closing the window must not ask again
         self.sign_out_requested.emit()
 
     # -- layout ------------------------------------------------------------------------------
@@ -421,6 +422,15 @@ class MainWindow(QMainWindow):
         self.executor.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not getattr(self, "_leaving", False) and self.jobs.running:
+            choice = quit_prompt.ask_about_running_jobs(self, len(self.jobs.running))
+            if choice is quit_prompt.RunningJobsChoice.STAY:
+                event.ignore()
+                return
+            if choice is quit_prompt.RunningJobsChoice.KEEP_RUNNING:
+                self.jobs.detach_all()
+            # CANCEL_JOBS: shutdown() cancels them and waits until each is settled.
+        self._leaving = True  # decided once: the launcher's own close at exit does not ask
         self.save_layout()
         self.shutdown()
         super().closeEvent(event)

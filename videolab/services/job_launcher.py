@@ -26,6 +26,14 @@ from videolab.services.jobs import JobService
 log = logging.getLogger(__name__)
 
 
+class JobDetached(Exception):
+    """The app let go of a running job (``detach``): its process goes on and settles it."""
+
+    def __init__(self, job_id: uuid.UUID) -> None:
+        super().__init__(f"job {job_id} goes on without this window")
+        self.job_id = job_id
+
+
 @dataclass(frozen=True)
 class ChildProgress:
     """The same fields as the pipeline's DetectionProgress, received from the child."""
@@ -46,11 +54,15 @@ def run_in_child_process(
     *,
     progress: Callable[[ChildProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    detach: threading.Event | None = None,
 ) -> JobDTO:
     """Run a PENDING job of ``actor`` in a child process; return it settled.
 
     If the child dies without settling the job (a crash, a kill), the job is closed FAILED
-    and refunded right away, as start-up recovery would.
+    and refunded right away, as start-up recovery would. Setting ``detach`` lets the child go
+    on alone (the app quits, "Keep running"): it stops reporting, this returns at once raising
+    :class:`JobDetached`, and the child settles the job itself. The child runs in a session of
+    its own, so neither a Ctrl-C in the app's terminal nor the terminal closing reaches it.
     """
     jobs.get(actor, job_id)  # the actor's own job, or NotFound before anything starts
     errors = tempfile.TemporaryFile()
@@ -64,19 +76,27 @@ def run_in_child_process(
         text=True,
         bufsize=1,
         env=child_environment(db_url),
-        **child_popen_options(),
+        **child_popen_options(own_session=True),
     )
     assert child.stdin is not None and child.stdout is not None
     stop_watch = threading.Event()
 
+    def send(command: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            child.stdin.write(f"{command}\n")  # type: ignore[union-attr]
+            child.stdin.flush()  # type: ignore[union-attr]
+
     def forward_cancel() -> None:
-        if cancel is None:
+        if cancel is None and detach is None:
             return
         while not stop_watch.wait(0.05):
-            if cancel.is_set():
-                with contextlib.suppress(OSError, ValueError):
-                    child.stdin.write("cancel\n")  # type: ignore[union-attr]
-                    child.stdin.flush()  # type: ignore[union-attr]
+            # A detach wins over a cancel set at the same moment: quitting with "Keep
+            # running" cancels this window's workers right after detaching its jobs.
+            if detach is not None and detach.is_set():
+                send("detach")
+                return
+            if cancel is not None and cancel.is_set():
+                send("cancel")
                 return
 
     watcher = threading.Thread(target=forward_cancel, daemon=True)
@@ -102,14 +122,19 @@ def run_in_child_process(
                     progress(update)
                 except Exception:  # a broken progress display must not orphan the job
                     log.exception("progress callback failed for job %s", job_id)
+        if detach is not None and detach.is_set():
+            raise JobDetached(job_id)  # its stdout ended because it let go of us: leave it be
         child.wait()
     finally:
         stop_watch.set()
-        if child.poll() is None:
+        let_go = detach is not None and detach.is_set()
+        if child.poll() is None and not let_go:
             child.kill()
             child.wait()
         with contextlib.suppress(OSError, ValueError):
             child.stdin.close()
+        if let_go:
+            errors.close()
     with errors:
         return _settled(jobs, actor, job_id, child.returncode, errors)
 

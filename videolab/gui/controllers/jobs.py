@@ -23,7 +23,7 @@ from videolab.gui.models.jobs import LiveProgress
 from videolab.gui.widgets import dialogs
 from videolab.gui.workers import Worker
 from videolab.services.app import VideoLab
-from videolab.services.job_launcher import run_in_child_process
+from videolab.services.job_launcher import JobDetached, run_in_child_process
 
 
 def run_job(
@@ -32,6 +32,7 @@ def run_job(
     job_id: uuid.UUID,
     progress: Callable[..., None],
     cancel: threading.Event,
+    detach: threading.Event | None = None,
 ) -> JobDTO:
     """Run the job in a child process (see ``videolab.job_process``): loading torch and the
     model there cannot hold this process's GIL, so the window never freezes, and a crash in a
@@ -42,7 +43,7 @@ def run_job(
         progress(p, force=total > 0 and done >= total)
 
     return run_in_child_process(app.jobs, app.db.url, user, job_id, progress=report,
-                                cancel=cancel)
+                                cancel=cancel, detach=detach)
 
 
 class JobController(QObject):
@@ -59,6 +60,7 @@ class JobController(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.workers: dict[uuid.UUID, Worker] = {}
+        self._detach: dict[uuid.UUID, threading.Event] = {}
         self._seen_progress: set[uuid.UUID] = set()
 
     @property
@@ -97,24 +99,37 @@ class JobController(QObject):
 
     def start(self, job: JobDTO) -> None:
         def failed(exc: BaseException) -> None:
+            if isinstance(exc, JobDetached):  # the window let it go on alone while quitting
+                return
             self.ctx.ops.report(exc, "Detection")
             # whatever happened, the launcher settled the job (refunded if it never ran)
             self.ctx.ops.notify(Change.JOBS | Change.BALANCE, "job process")
 
+        detach = threading.Event()
         worker = self.ctx.ops.detect(
             run_job,
             self.ctx.app,
             self.ctx.user,
             job.id,
+            detach=detach,
             progress=partial(self._progress, job.id),
             success=self._finished,
             failure=failed,
             finished=partial(self._ended, job.id),
         )
         self.workers[job.id] = worker
+        self._detach[job.id] = detach
+
+    def detach_all(self) -> list[uuid.UUID]:
+        """Let every job of this window go on without it (quitting with "Keep running"): each
+        job process stops reporting and settles its job itself; a later start shows it."""
+        for event in self._detach.values():
+            event.set()
+        return list(self._detach)
 
     def _ended(self, job_id: uuid.UUID) -> None:
         self.workers.pop(job_id, None)
+        self._detach.pop(job_id, None)
         self._seen_progress.discard(job_id)
 
     def _progress(self, job_id: uuid.UUID, p: Any) -> None:
