@@ -70,7 +70,11 @@ def test_a_detached_job_outlives_its_app_and_settles_exactly_once(
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     app = subprocess.run(
         [sys.executable, "-c", _APP, world.app.db.url, str(job.id)],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=180,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
         start_new_session=True,  # its own process group, as a terminal gives an app
     )
     assert "DETACHED" in app.stdout, app.stdout + app.stderr

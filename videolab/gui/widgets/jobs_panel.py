@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +31,9 @@ from videolab.gui.widgets import look
 from videolab.gui.widgets.delegates import ProgressDelegate, StatusDelegate
 from videolab.gui.widgets.frame_view import FrameView
 from videolab.gui.widgets.videos_panel import table
+
+#: How often the table re-reads jobs that run in a process this window did not start.
+FOLLOW_OTHERS_MS = 2000
 
 
 class LivePreview(QWidget):
@@ -177,6 +180,12 @@ class JobsPanel(QWidget):
         # and ends, and writes announce JOBS (see videolab.gui.changes).
         self._rows: Latest[list[JobDTO]] = Latest(ctx.ops)
         ctx.ops.changed.connect(self._changed)
+        # The exception: a job no process of this window reports on (kept running when the
+        # app quit, or run from the command line) is re-read every few seconds until it ends.
+        self._follow = QTimer(self)
+        self._follow.setSingleShot(True)
+        self._follow.setInterval(FOLLOW_OTHERS_MS)
+        self._follow.timeout.connect(self.reload)
         self._selection()
 
     def _changed(self, changes: Change) -> None:
@@ -204,6 +213,8 @@ class JobsPanel(QWidget):
             if job.id == self.live.job_id:
                 self.live.follow(job)
         self.table_stack.setCurrentWidget(self.view)
+        if any(not j.status.is_final and j.id not in self.jobs.workers for j in rows):
+            self._follow.start()
         if rows and self.current() is None:
             self.select(self.model.dto(0).id)
         self._selection()
