@@ -169,7 +169,7 @@ def test_cancel_a_running_job(qtbot, window: MainWindow) -> None:  # type: ignor
         qtbot.mouseClick(window.jobs_panel.cancel_button, Qt.MouseButton.LeftButton)
     done = finished.args[0]
     assert done.status is JobStatus.ABORTED
-    assert "aborted" in window.message_bar.text()
+    assert "cancelled" in window.message_bar.text()  # the word of the Cancel job button
     wait_idle(qtbot, window)  # the job's end announced BALANCE: the account is re-read
     assert window.session.user.tokens_milli == before - done.charged_milli
     assert done.charged_milli < job.cost_milli

@@ -19,7 +19,7 @@ from videolab.domain.errors import ConsentRequired
 from videolab.domain.params import DetectionParams
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
-from videolab.gui.models.jobs import LiveProgress
+from videolab.gui.models.jobs import LiveProgress, status_word
 from videolab.gui.widgets import dialogs
 from videolab.gui.workers import Worker
 from videolab.services.app import VideoLab
@@ -40,10 +40,13 @@ def run_job(
 
     def report(p: Any) -> None:
         done, total = int(getattr(p, "done", 0)), int(getattr(p, "total", 0))
-        progress(p, force=total > 0 and done >= total)
+        # A phase message (export, calibration) is never throttled away: it may stand for
+        # minutes before the first frame.
+        progress(p, force=(total > 0 and done >= total) or bool(getattr(p, "message", None)))
 
-    return run_in_child_process(app.jobs, app.db.url, user, job_id, progress=report,
-                                cancel=cancel, detach=detach)
+    return run_in_child_process(
+        app.jobs, app.db.url, user, job_id, progress=report, cancel=cancel, detach=detach
+    )
 
 
 class JobController(QObject):
@@ -136,24 +139,25 @@ class JobController(QObject):
         if job_id not in self._seen_progress:  # the process's first report: RUNNING now
             self._seen_progress.add(job_id)
             self.ctx.ops.notify(Change.JOBS, "job process")
+        done = int(getattr(p, "done", 0))
         live = LiveProgress(
-            int(getattr(p, "done", 0)),
+            done,
             int(getattr(p, "total", 0)),
             float(getattr(p, "fps", 0.0) or 0.0),
+            # The phase stands until the first frame is done: shown in the job's row and its
+            # live view, not in a banner that would outlive it.
+            str(getattr(p, "message", None) or "") if done == 0 else "",
         )
         self.progress.emit(job_id, live)
         jpeg = getattr(p, "preview_jpeg", None)
         if jpeg:
             self.preview.emit(job_id, int(getattr(p, "frame_index", -1)), bytes(jpeg))
-        message = getattr(p, "message", None)
-        if message:  # e.g. the one-time model export before the first frame
-            self.ctx.notify(f"{message}…")
 
     def _finished(self, job: JobDTO) -> None:
         self.job_changed.emit(job)
         self.job_finished.emit(job)
         level = {"COMPLETED": "success", "ABORTED": "info"}.get(job.status.value, "error")
-        text = f"Job on {job.video_name}: {job.status.value.lower()}"
+        text = f"Job on {job.video_name}: {status_word(job.status).lower()}"
         if job.error:
             text += f" — {job.error}"
         self.ctx.notify(text, level)

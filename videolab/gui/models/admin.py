@@ -18,8 +18,8 @@ REASONS = {
     "recharge": "Recharge",
     "upload": "Upload",
     "upload_refund": "Upload refund (frames that did not decode)",
-    "job_hold": "Job (held)",
-    "job_refund": "Job refund",
+    "job_hold": "Job started (cost held)",
+    "job_refund": "Job ended (unused part refunded)",
     "transfer": "Transfer",
 }
 

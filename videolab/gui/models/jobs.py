@@ -19,6 +19,42 @@ class LiveProgress:
     done: int
     total: int
     fps: float
+    #: What the job process is doing before its first frame ("Calibrating INT8 on 300 frames
+    #: of this video…"); "" once frames are being processed.
+    phase: str = ""
+
+
+#: The phase messages of a job process (videolab.inference), in one word for the table.
+PHASE_WORDS = (
+    ("Preparing the model", "Exporting"),
+    ("Calibrating", "Calibrating"),
+    ("Loading the model", "Loading"),
+)
+
+
+def phase_word(message: str) -> str:
+    for prefix, word in PHASE_WORDS:
+        if message.startswith(prefix):
+            return word
+    return "Preparing"
+
+
+def status_word(status: JobStatus) -> str:
+    """One word per status; a job the user stopped is "Cancelled", as its button says."""
+    return "Cancelled" if status is JobStatus.ABORTED else status.value.capitalize()
+
+
+def took(seconds: float | None) -> str:
+    """How long a job took, in one format whatever the length: m:ss.s (h:mm:ss past an hour)."""
+    if seconds is None:
+        return ""
+    seconds = max(0.0, float(seconds))
+    if seconds >= 3600:
+        minutes, secs = divmod(round(seconds), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    whole_minutes, rest = divmod(round(seconds, 1), 60)
+    return f"{int(whole_minutes)}:{rest:04.1f}"
 
 
 def job_seconds(job: JobDTO) -> float | None:
@@ -48,9 +84,9 @@ class JobTableModel(DtoTableModel[JobDTO]):
             ),
             Column(
                 "Status",
-                lambda j: j.status.value.capitalize(),
+                self._status_text,
                 align=CENTER,
-                tooltip=lambda j: j.error or j.status.value,
+                tooltip=lambda j: j.error or self._phase(j) or status_word(j.status),
             ),
             Column("Progress", self._progress_text, sort=self._fraction, align=CENTER),
             Column("FPS", self._fps_text, align=RIGHT),
@@ -79,12 +115,20 @@ class JobTableModel(DtoTableModel[JobDTO]):
             ),
             Column(
                 "Took",
-                lambda j: fmt.duration(job_seconds(j)),
+                lambda j: took(job_seconds(j)),
                 sort=lambda j: job_seconds(j) or 0.0,
                 align=RIGHT,
             ),
         )
         super().__init__(parent)
+
+    def _phase(self, job: JobDTO) -> str:
+        live = self.live.get(job.id)
+        return live.phase if live is not None and not job.status.is_final else ""
+
+    def _status_text(self, job: JobDTO) -> str:
+        phase = self._phase(job)
+        return phase_word(phase) if phase else status_word(job.status)
 
     def _done(self, job: JobDTO) -> int:
         live = self.live.get(job.id)
@@ -126,7 +170,7 @@ class JobTableModel(DtoTableModel[JobDTO]):
         self.live[job_id] = progress
         i = self.row_of(job_id)
         if i >= 0:
-            self._changed(i, self.COL_PROGRESS, self.COL_FRAMES)
+            self._changed(i, self.COL_STATUS, self.COL_FRAMES)
 
     def clear_live(self, job_id: uuid.UUID) -> None:
         self.live.pop(job_id, None)

@@ -24,7 +24,7 @@ from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.jobs import JobController
-from videolab.gui.models.jobs import JobTableModel, LiveProgress
+from videolab.gui.models.jobs import JobTableModel, LiveProgress, status_word
 from videolab.gui.models.roles import DTO_ROLE
 from videolab.gui.ops import Latest
 from videolab.gui.widgets import look
@@ -80,9 +80,7 @@ class LivePreview(QWidget):
             self.view.set_image(None)
             self.view.caption = ""
         self.title.setText(job.video_name)
-        self.detail.setText(
-            job.status.value.capitalize() + (f" — {job.error}" if job.error else "")
-        )
+        self.detail.setText(status_word(job.status) + (f" — {job.error}" if job.error else ""))
         p = job.params
         end = p.get("end")
         facts = {
@@ -112,7 +110,11 @@ class LivePreview(QWidget):
             self.view.caption = f"frame {frame_index}"
 
     def show_progress(self, job_id: uuid.UUID, live: LiveProgress) -> None:
-        if job_id == self.job_id:
+        if job_id != self.job_id:
+            return
+        if live.phase:  # before the first frame: exporting, calibrating, loading the model
+            self.detail.setText(f"{live.phase}…")
+        else:
             self.detail.setText(
                 f"Running · {live.done:,} of {live.total:,} frames · {live.fps:.1f} frames/s"
             )
@@ -128,6 +130,8 @@ class JobsPanel(QWidget):
         self.model = JobTableModel(self)
         jobs.job_changed.connect(self.job_changed)
         jobs.progress.connect(self._progress)
+        # A job just started is the one to watch and to cancel: select it, whatever row was.
+        jobs.submitted.connect(lambda job: self.select(job.id))
 
         title = QLabel("Detection jobs")
         look.heading(title, 1.4)
@@ -242,6 +246,7 @@ class JobsPanel(QWidget):
         if row >= 0:
             proxy = self.view.model()
             self.view.setCurrentIndex(proxy.mapFromSource(self.model.index(row, 0)))  # type: ignore[attr-defined]
+            self._selection()
 
     def _selection(self) -> None:
         job = self.current()
