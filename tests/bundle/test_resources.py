@@ -63,7 +63,7 @@ def test_a_wheel_carries_the_resources_inside_the_package(tmp_path: Path) -> Non
     for path in ("icons/videolab.svg", "icons/videolab-256.png", "icons/videolab.ico",
                  "videolab.desktop", "models/demo.pt", "models/demo.json",
                  "models/demo_openvino_model/demo.xml", "models/demo_openvino_model/demo.bin",
-                 "models/demo_openvino_model/metadata.yaml"):
+                 "models/demo_openvino_model/metadata.yaml", "help/user-guide.md"):
         assert f"videolab/resources/{path}" in names, path
     assert "videolab/db/migrations/versions/0001_initial_schema.py" in names
 

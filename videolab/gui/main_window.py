@@ -43,6 +43,7 @@ from videolab.gui.widgets.about import show_about
 from videolab.gui.widgets.admin_panel import AdminPanel
 from videolab.gui.widgets.brand import app_icon
 from videolab.gui.widgets.datasets_panel import DatasetsPanel
+from videolab.gui.widgets.help_window import show_help
 from videolab.gui.widgets.jobs_panel import JobsPanel
 from videolab.gui.widgets.message_bar import MessageBar
 from videolab.gui.widgets.results_viewer import ResultsViewer
@@ -203,8 +204,9 @@ class MainWindow(QMainWindow):
         account = bar.addMenu("&Account")
         self._action(account, "My credits &ledger…", self.show_my_ledger)
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&User guide", lambda: show_help(self), "F1")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
-        self._action(help_menu, "&About VideoLab", lambda: show_about(self), "F1")
+        self._action(help_menu, "&About VideoLab", lambda: show_about(self))
 
     # -- state -------------------------------------------------------------------------------
     def back_up_database(self) -> None:
