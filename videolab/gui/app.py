@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,17 +40,24 @@ def demo_db_path() -> Path:
     return app_paths().data_dir / "demo" / "videolab-demo.db"
 
 
-def open_database(db: str | None, demo: bool) -> VideoLab:
+def open_database(
+    db: str | None, demo: bool, step: Callable[[str], None] | None = None
+) -> VideoLab:
     """Open (and migrate) the database; with ``demo``, the demo database (worker code).
 
     The demo data goes into the demo database only while it is new and empty (see
-    ``services.seed``); never into the database of ``--db`` or the default one.
+    ``services.seed``); never into the database of ``--db`` or the default one. ``step``
+    hears what is being done, for the sign-in window to say while it waits.
     """
+    say = step or (lambda _text: None)
+    say("Loading VideoLab")
     from videolab.domain.errors import Conflict
     from videolab.services.app import VideoLab
 
+    say("Opening and, if needed, updating the database")
     lab = VideoLab.open(str(demo_db_path()) if demo else db)
     if demo:
+        say("Preparing the demo accounts, datasets and video")
         try:
             lab.load_demo()
         except Conflict as exc:  # someone replaced its accounts: open it as it is
@@ -68,11 +75,22 @@ class Opened:
     token_problem: str = ""  # why a remembered session was not usable
 
 
-def open_and_resume(db: str | None, demo: bool, token: str | None) -> Opened:
+def open_and_resume(
+    db: str | None,
+    demo: bool,
+    token: str | None,
+    progress: Callable[..., None] | None = None,
+) -> Opened:
     """Worker code: open the database and, with a remembered token, sign in with it."""
-    lab = open_database(db, demo)
+
+    def step(text: str) -> None:
+        if progress is not None:
+            progress(text, force=True)  # each step once, never throttled away
+
+    lab = open_database(db, demo, step)
     user, problem = None, ""
     if token:
+        step("Signing you in again")
         try:
             user = lab.auth.login_with_token(token)
         except Exception as exc:
@@ -109,7 +127,12 @@ class Launcher(QObject):
             changes=Change.NONE,
             success=self._opened,
             failure=self._open_failed,
+            progress=self._opening_step,
         )
+
+    def _opening_step(self, text: object) -> None:
+        if self.dialog is not None and self.dialog.app is None:
+            self.dialog.show_step(str(text))
 
     def _opened(self, opened: Opened) -> None:
         self.lab = opened.lab
@@ -164,7 +187,9 @@ class Launcher(QObject):
         token = window.session.token
         if token:
             self.ops.write(
-                self.lab.auth.revoke_token, token, changes=Change.NONE,
+                self.lab.auth.revoke_token,
+                token,
+                changes=Change.NONE,
                 context="Could not revoke the saved session",
             )
         self.store.clear()

@@ -190,6 +190,12 @@ class LoginDialog(QDialog):
         self._update_keyring_note()
         self._fit()
 
+    def show_step(self, text: str) -> None:
+        """What opening the database is doing now (a first launch on a cold machine can take
+        a minute: the window says it is still at work, and where)."""
+        if self.mode == LOADING:
+            self.heading.setText(f"{text}…")
+
     def _fit(self) -> None:
         """Grow to what the texts now need (the demo hint and the mode change after the dialog
         is on screen); a window manager does not resize a shown dialog by itself, and the
