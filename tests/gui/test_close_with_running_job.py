@@ -115,6 +115,7 @@ def test_keep_running_lets_the_job_finish_and_the_next_start_shows_it(  # type: 
         assert restarted.jobs.get(demo.alice, job.id).status is JobStatus.RUNNING
     again = open_window(qtbot, app, demo.alice)
     assert again.jobs_panel.model.row_of(job.id) >= 0
+    assert again.jobs_panel.live.job_id == job.id  # its live pane follows it too
     done = wait_settled(app, demo.alice, job.id)
     assert done.status is JobStatus.COMPLETED, done.error
     assert done.charged_milli == job.cost_milli
@@ -128,3 +129,26 @@ def test_keep_running_lets_the_job_finish_and_the_next_start_shows_it(  # type: 
         timeout=10_000,
     )
     again.close()
+
+
+@pytest.mark.parametrize(
+    ("button", "choice"),
+    [
+        ("Keep running", RunningJobsChoice.KEEP_RUNNING),
+        ("Cancel job", RunningJobsChoice.CANCEL_JOBS),
+        ("Don't quit", RunningJobsChoice.STAY),
+    ],
+)
+def test_the_prompt_s_buttons(qtbot, button: str, choice: RunningJobsChoice) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from videolab.gui.widgets.quit_prompt import ask_about_running_jobs
+
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(0, press)
+    assert ask_about_running_jobs(None, 1) is choice

@@ -53,6 +53,8 @@ def test_a_new_job_is_selected_and_its_phase_shown_in_its_row(  # type: ignore[n
     row = model.row_of(new.id)
     assert model.data(model.index(row, JobTableModel.COL_STATUS)) == "Calibrating"
     assert CALIBRATING in panel.live.detail.text()
+    panel.live.follow(app.jobs.get(demo.alice, new.id))  # a re-read of the table
+    assert CALIBRATING in panel.live.detail.text()  # it said "Running" again
     assert window.message_bar.text() == before  # no banner left behind once it ends
     window.jobs._progress(new.id, ChildProgress(2, 5, 9.0, 1, None, None))
     assert model.data(model.index(row, JobTableModel.COL_STATUS)) == "Pending"  # the DTO's

@@ -42,6 +42,8 @@ class LivePreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.job_id: uuid.UUID | None = None
+        #: What the followed job's process is doing before its first frame ("" after it).
+        self.phase = ""
         self.title = QLabel("Live preview")
         look.heading(self.title, 1.1)
         self.detail = QLabel("Start a detection job to watch it here.")
@@ -77,10 +79,14 @@ class LivePreview(QWidget):
     def follow(self, job: JobDTO) -> None:
         if job.id != self.job_id:
             self.job_id = job.id
+            self.phase = ""
             self.view.set_image(None)
             self.view.caption = ""
         self.title.setText(job.video_name)
-        self.detail.setText(status_word(job.status) + (f" — {job.error}" if job.error else ""))
+        if self.phase and not job.status.is_final:  # a re-read must not hide "Calibrating…"
+            self.detail.setText(f"{self.phase}…")
+        else:
+            self.detail.setText(status_word(job.status) + (f" — {job.error}" if job.error else ""))
         p = job.params
         end = p.get("end")
         facts = {
@@ -112,6 +118,7 @@ class LivePreview(QWidget):
     def show_progress(self, job_id: uuid.UUID, live: LiveProgress) -> None:
         if job_id != self.job_id:
             return
+        self.phase = live.phase
         if live.phase:  # before the first frame: exporting, calibrating, loading the model
             self.detail.setText(f"{live.phase}…")
         else:
@@ -216,6 +223,10 @@ class JobsPanel(QWidget):
                 self.model.clear_live(job.id)
             if job.id == self.live.job_id:
                 self.live.follow(job)
+        if self.live.job_id is None:  # e.g. a job kept running when the app last quit
+            running = next((j for j in rows if not j.status.is_final), None)
+            if running is not None:
+                self.live.follow(running)
         self.table_stack.setCurrentWidget(self.view)
         if any(not j.status.is_final and j.id not in self.jobs.workers for j in rows):
             self._follow.start()
