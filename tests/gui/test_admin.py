@@ -65,12 +65,16 @@ def test_accounts_roles_recharge_and_ledger(qtbot, admin_window: MainWindow) -> 
 
     select_user(panel, "bob@example.com")
     panel.recharge()
+    # A short title (a long one was cut to "Recharge ali…"); the body names the account.
+    assert panel.dialog.windowTitle() == "Recharge account"
+    assert "bob@example.com" in panel.dialog.account.text()
+    assert "50 tokens" in panel.dialog.account.text()
     panel.dialog.amount.setValue(7.25)
     panel.dialog.accept()
     wait_idle(qtbot, window)
     bob = next(u for u in panel.users.rows() if u.email == "bob@example.com")
     assert bob.tokens_milli == 57_250
-    assert "Added 7.250 tokens" in window.message_bar.text()
+    assert "Added 7.25 tokens to bob@example.com" in window.message_bar.text()
 
     select_user(panel, "bob@example.com")
     panel.show_ledger()  # the ledger is read off the GUI thread; the dialog opens with it

@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
 
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.controllers.uploads import DONE, FAILED
 from videolab.gui.main_window import MainWindow
 from videolab.services.app import VideoLab
@@ -112,7 +112,7 @@ def test_drop_a_video_on_the_window_uploads_it(
     frames_cell = window.videos.model.index(0, 1).data()
     assert frames_cell == "30"
     assert window.session.user.tokens_milli == before - 30
-    assert format_tokens(before - 30) in window.badge.balance_text()
+    assert fmt.amount(before - 30) in window.badge.balance_text()
     item = window.uploads.items[next(iter(window.uploads.items))]
     assert item.state == DONE and item.cost_milli == 30
     # the dataset card shows the new count

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from videolab.domain.enums import JobStatus
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.app import Launcher
 from videolab.gui.main_window import MainWindow
 from videolab.gui.widgets.run_dialog import RunDialog
@@ -94,7 +94,7 @@ def _workflow(qtbot, window: MainWindow, clip, tmp_path: Path, monkeypatch) -> N
     assert window.videos.model.index(0, 1).data() == f"{clip.frame_count}"
     after_upload = start_balance - clip.frame_count
     assert window.session.user.tokens_milli == after_upload
-    assert format_tokens(after_upload) in window.badge.balance_text()
+    assert fmt.amount(after_upload) in window.badge.balance_text()
 
     # run a demo job on a short range; the dialog shows frames, cost and balance first
     window.videos.select(window.videos.model.dto(0).id)
@@ -108,8 +108,8 @@ def _workflow(qtbot, window: MainWindow, clip, tmp_path: Path, monkeypatch) -> N
     dialog.stride.setValue(4)
     dialog.device.setCurrentText("cpu")
     assert dialog.frames_value.text() == "6"
-    assert dialog.cost_value.text() == format_tokens(12)
-    assert dialog.balance_value.text() == format_tokens(after_upload)
+    assert dialog.cost_value.text() == fmt.amount(12)
+    assert dialog.balance_value.text() == fmt.amount(after_upload)
     with qtbot.waitSignal(window.jobs.job_finished, timeout=JOB_TIMEOUT) as finished:
         qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     job = finished.args[0]
@@ -120,7 +120,7 @@ def _workflow(qtbot, window: MainWindow, clip, tmp_path: Path, monkeypatch) -> N
     assert window.jobs_panel.model.index(row, 1).data() == "Completed"
     assert window.jobs_panel.model.index(row, 2).data() == "100%"
     assert window.session.user.tokens_milli == after_upload - 12
-    assert format_tokens(after_upload - 12) in window.badge.balance_text()
+    assert fmt.amount(after_upload - 12) in window.badge.balance_text()
 
     # open the results, scrub to a frame, see its detections
     window.jobs_panel.select(job.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -177,15 +178,16 @@ class JobDTO:
     def video_deleted(self) -> bool:
         return self.video_id is None
 
-    def money_text(self) -> str:
-        """What the job holds, or what it was charged and what came back, in plain words."""
-        held = format_tokens(self.cost_milli)
+    def money_text(self, amount: Callable[[int], str] = format_tokens) -> str:
+        """What the job holds, or what it was charged and what came back, in plain words.
+        ``amount`` writes a number of milli-tokens (the GUI passes its locale-aware one)."""
+        held = amount(self.cost_milli)
         if self.charged_milli is None:
             return f"{held} tokens held"
         refunded = self.cost_milli - self.charged_milli
         if refunded == 0:
-            return f"{format_tokens(self.charged_milli)} tokens charged"
+            return f"{amount(self.charged_milli)} tokens charged"
         return (
-            f"{format_tokens(self.charged_milli)} tokens charged, {format_tokens(refunded)} "
+            f"{amount(self.charged_milli)} tokens charged, {amount(refunded)} "
             f"refunded (of {held} held)"
         )

@@ -1,16 +1,43 @@
-"""How numbers, sizes, times and dates read in the GUI."""
+"""How numbers, sizes, times and dates read in the GUI.
+
+Every token amount the GUI shows goes through ``amount``/``tokens`` here. They are exact
+(integer milli-tokens, never a float) and written for people: the locale's decimal separator
+and digit grouping, and no trailing zeros: "100 tokens", "0.012 tokens", and "1.234,5 tokens"
+in a German locale. ``domain.money.format_tokens`` ("100.000") stays the
+machine-stable form for the CLI and files; in many locales it reads as a hundred thousand.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from videolab.domain.money import format_tokens
+from PySide6.QtCore import QLocale
 
-__all__ = ["carbon", "date_time", "duration", "format_tokens", "size", "tokens"]
+from videolab.domain.money import MILLI_PER_TOKEN
+
+__all__ = ["amount", "carbon", "date_time", "duration", "size", "tokens"]
 
 
-def tokens(milli: int) -> str:
-    return f"{format_tokens(milli)} tokens"
+def amount(milli: int, *, signed: bool = False, locale: QLocale | None = None) -> str:
+    """Milli-tokens as a number for people: 100000 -> "100", 12 -> "0.012", 1234500 ->
+    "1,234.5" (en) or "1.234,5" (de). ``signed`` writes "+" before a positive amount."""
+    loc = locale if locale is not None else QLocale()
+    whole, frac = divmod(abs(milli), MILLI_PER_TOKEN)
+    text = loc.toString(whole)  # with the locale's digit grouping
+    digits = f"{frac:03d}".rstrip("0")
+    if digits:
+        text += loc.decimalPoint() + digits
+    if milli < 0:
+        return loc.negativeSign() + text
+    if signed and milli > 0:
+        return loc.positiveSign() + text
+    return text
+
+
+def tokens(milli: int, *, signed: bool = False, locale: QLocale | None = None) -> str:
+    """ "100 tokens", "0.012 tokens", "1 token"."""
+    unit = "token" if abs(milli) == MILLI_PER_TOKEN else "tokens"
+    return f"{amount(milli, signed=signed, locale=locale)} {unit}"
 
 
 def size(n: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from videolab.domain.dto import UserDTO
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.ops import Latest, Operations
 from videolab.services.app import VideoLab
@@ -31,7 +31,7 @@ class UserSession(QObject):
 
     @property
     def balance_text(self) -> str:
-        return format_tokens(self._user.tokens_milli)
+        return fmt.amount(self._user.tokens_milli)
 
     def set_user(self, user: UserDTO) -> None:
         self._user = user

@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 from videolab.domain.dto import UserDTO, VideoDTO
 from videolab.domain.errors import Cancelled
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.errors import describe
@@ -161,8 +161,8 @@ class UploadController(QObject):
             cost_milli=probe.cost_milli,
             name=probe.name,
             total_bytes=probe.size_bytes,
-            message=f"{probe.frame_count:,} frames · costs {format_tokens(probe.cost_milli)} "
-            f"of your {format_tokens(balance)} tokens",
+            message=f"{probe.frame_count:,} frames · costs {fmt.tokens(probe.cost_milli)} "
+            f"of your {fmt.tokens(balance)}",
         )
         # Started before the probe's worker reports ``finished``, so the item is never idle.
         self._workers[key] = self.ctx.ops.write(
@@ -210,7 +210,7 @@ class UploadController(QObject):
             return
         self._update(
             key, state=VERIFYING, done_bytes=video.size_bytes, total_bytes=video.size_bytes,
-            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged; counting the "
+            message=f"Stored · {fmt.tokens(video.cost_milli)} charged; counting the "
             "frames that decode…",
         )
         self._workers[key] = self.ctx.ops.long(
@@ -232,14 +232,14 @@ class UploadController(QObject):
             cost_milli=video.cost_milli,
             done_bytes=video.size_bytes,
             total_bytes=video.size_bytes,
-            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged",
+            message=f"Stored · {fmt.tokens(video.cost_milli)} charged",
         )
 
     def _unverified(self, key: uuid.UUID, video: VideoDTO, exc: BaseException) -> None:
         """The video is stored and paid for; its frames are counted before its first job."""
         self._update(
             key, state=DONE,
-            message=f"Stored · {format_tokens(video.cost_milli)} tokens charged; frames are "
+            message=f"Stored · {fmt.tokens(video.cost_milli)} charged; frames are "
             "checked before its first job",
         )
         if not isinstance(exc, Cancelled):

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from videolab.domain.dto import LedgerEntryDTO, TagDTO, UserDTO
-from videolab.domain.money import format_tokens
 from videolab.gui import format as fmt
 from videolab.gui.models.table import CENTER, RIGHT, Column, DtoTableModel
 
@@ -31,7 +30,7 @@ class UserTableModel(DtoTableModel[UserDTO]):
         Column("Status", lambda u: "Disabled" if u.is_disabled else "Active", align=CENTER),
         Column(
             "Balance",
-            lambda u: format_tokens(u.tokens_milli),
+            lambda u: fmt.amount(u.tokens_milli),
             sort=lambda u: u.tokens_milli,
             align=RIGHT,
         ),
@@ -53,14 +52,14 @@ class LedgerTableModel(DtoTableModel[LedgerEntryDTO]):
         ),
         Column(
             "Change",
-            lambda e: ("+" if e.delta_milli > 0 else "") + format_tokens(e.delta_milli),
+            lambda e: fmt.amount(e.delta_milli, signed=True),
             sort=lambda e: e.delta_milli,
             align=RIGHT,
         ),
         Column("Reason", lambda e: REASONS.get(e.reason.value, e.reason.value)),
         Column(
             "Balance after",
-            lambda e: format_tokens(e.balance_after_milli),
+            lambda e: fmt.amount(e.balance_after_milli),
             sort=lambda e: e.balance_after_milli,
             align=RIGHT,
         ),

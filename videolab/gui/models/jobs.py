@@ -8,7 +8,6 @@ from typing import Any
 
 from videolab.domain.dto import JobDTO
 from videolab.domain.enums import JobStatus
-from videolab.domain.money import format_tokens
 from videolab.gui import format as fmt
 from videolab.gui.models.roles import PROGRESS_ROLE, STATUS_ROLE
 from videolab.gui.models.table import CENTER, RIGHT, Column, DtoTableModel
@@ -67,8 +66,8 @@ def job_seconds(job: JobDTO) -> float | None:
 
 def cost_text(job: JobDTO) -> str:
     if job.charged_milli is not None:
-        return format_tokens(job.charged_milli)
-    return f"{format_tokens(job.cost_milli)} held"
+        return fmt.amount(job.charged_milli)
+    return f"{fmt.amount(job.cost_milli)} held"
 
 
 class JobTableModel(DtoTableModel[JobDTO]):
@@ -96,7 +95,7 @@ class JobTableModel(DtoTableModel[JobDTO]):
                 cost_text,
                 sort=lambda j: j.charged_milli if j.charged_milli is not None else j.cost_milli,
                 align=RIGHT,
-                tooltip=lambda j: j.money_text(),
+                tooltip=lambda j: j.money_text(fmt.amount),
             ),
             Column(
                 "Carbon",

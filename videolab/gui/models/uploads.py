@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from videolab.domain.money import format_tokens
 from videolab.gui import format as fmt
 from videolab.gui.controllers.uploads import FAILED, UploadItem
 from videolab.gui.models.roles import PROGRESS_ROLE
@@ -21,7 +20,7 @@ class UploadQueueModel(DtoTableModel[UploadItem]):
         Column("Frames", lambda u: f"{u.frames:,}" if u.frames is not None else "…", align=RIGHT),
         Column(
             "Cost",
-            lambda u: f"{format_tokens(u.cost_milli)}" if u.cost_milli is not None else "…",
+            lambda u: fmt.amount(u.cost_milli) if u.cost_milli is not None else "…",
             align=RIGHT,
             tooltip=lambda u: "tokens, known after the file is checked",
         ),

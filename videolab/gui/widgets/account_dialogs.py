@@ -1,13 +1,15 @@
-"""The admin screen's account dialogs: reset a password, delete an account."""
+"""The admin screen's account dialogs: recharge, reset a password, delete an account."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -15,8 +17,38 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import UserDTO
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.widgets.dialogs import ok_cancel_buttons
+
+
+class RechargeDialog(QDialog):
+    """Add tokens to an account. The title stays short (a window manager truncates a long
+    one); the body names the account and its balance, so the admin sees whom they pay."""
+
+    def __init__(self, parent: QWidget | None, user: UserDTO) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Recharge account")
+        self.setMinimumWidth(400)
+        self.account = QLabel(
+            f"Add tokens to <b>{escape(user.email)}</b>. Their balance is now "
+            f"<b>{fmt.tokens(user.tokens_milli)}</b>."
+        )
+        self.account.setWordWrap(True)
+        self.amount = QDoubleSpinBox()  # shows the locale's decimal separator
+        self.amount.setDecimals(3)
+        self.amount.setRange(0.001, 1_000_000)
+        self.amount.setValue(10)
+        self.amount.setSuffix(" tokens")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("optional, shown in the ledger")
+        form = QFormLayout(self)
+        form.addRow(self.account)
+        form.addRow("Add", self.amount)
+        form.addRow("Note", self.note)
+        form.addRow(ok_cancel_buttons(self, "Recharge"))
+
+    def milli(self) -> int:
+        return round(self.amount.value() * 1000)
 
 
 class ResetPasswordDialog(QDialog):
@@ -61,7 +93,7 @@ class DeleteAccountDialog(QDialog):
         self.setMinimumWidth(420)
         text = QLabel(
             f"Delete {user.email} for good? Nothing is destroyed: its datasets, videos, jobs, "
-            f"results and its {format_tokens(user.tokens_milli)} tokens go to the account "
+            f"results and its {fmt.tokens(user.tokens_milli)} go to the account "
             "below, and its ledger is kept. It can no longer sign in."
         )
         text.setWordWrap(True)

@@ -20,14 +20,18 @@ from PySide6.QtWidgets import (
 
 from videolab.domain.dto import LedgerEntryDTO, TagDTO, UserDTO
 from videolab.domain.enums import Role
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.models.admin import TagTableModel, UserTableModel
 from videolab.gui.models.roles import DTO_ROLE
 from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
-from videolab.gui.widgets.account_dialogs import DeleteAccountDialog, ResetPasswordDialog
+from videolab.gui.widgets.account_dialogs import (
+    DeleteAccountDialog,
+    RechargeDialog,
+    ResetPasswordDialog,
+)
 from videolab.gui.widgets.videos_panel import table
 
 
@@ -208,14 +212,14 @@ class AdminPanel(QWidget):
         user = self.current_user()
         if user is None:
             return
-        dialog = dialogs.RechargeDialog(self, user)
+        dialog = RechargeDialog(self, user)
         dialog.accepted.connect(
             lambda: self._write(
                 self.ctx.app.credits.recharge,
                 user.email,
                 dialog.milli(),
                 dialog.note.text().strip(),
-                done=f"Added {format_tokens(dialog.milli())} tokens to {user.email}.",
+                done=f"Added {fmt.tokens(dialog.milli())} to {user.email}.",
             )
         )
         dialog.open()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import LedgerEntryDTO, UserDTO
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.models.admin import LedgerTableModel
 from videolab.gui.widgets import look
 
@@ -92,27 +92,6 @@ class AddUserDialog(QDialog):
         return round(self.tokens.value() * 1000)
 
 
-class RechargeDialog(QDialog):
-    def __init__(self, parent: QWidget | None, user: UserDTO) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Recharge {user.email}")
-        self.amount = QDoubleSpinBox()
-        self.amount.setDecimals(3)
-        self.amount.setRange(0.001, 1_000_000)
-        self.amount.setValue(10)
-        self.amount.setSuffix(" tokens")
-        self.note = QLineEdit()
-        self.note.setPlaceholderText("optional, shown in the ledger")
-        form = QFormLayout(self)
-        form.addRow("Current balance", QLabel(f"{format_tokens(user.tokens_milli)} tokens"))
-        form.addRow("Add", self.amount)
-        form.addRow("Note", self.note)
-        form.addRow(ok_cancel_buttons(self, "Recharge"))
-
-    def milli(self) -> int:
-        return round(self.amount.value() * 1000)
-
-
 class LedgerDialog(QDialog):
     def __init__(
         self, parent: QWidget | None, user: UserDTO, entries: Sequence[LedgerEntryDTO]
@@ -129,7 +108,7 @@ class LedgerDialog(QDialog):
         table.setAlternatingRowColors(True)
         table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         table.resizeColumnsToContents()
-        title = QLabel(f"{user.email} — balance {format_tokens(user.tokens_milli)} tokens")
+        title = QLabel(f"{user.email} — balance {fmt.tokens(user.tokens_milli)}")
         look.heading(title, 1.1)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)

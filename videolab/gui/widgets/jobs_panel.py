@@ -103,7 +103,7 @@ class LivePreview(QWidget):
                 )
                 if x
             ),
-            "Cost": job.money_text(),
+            "Cost": job.money_text(fmt.amount),
             "Started": fmt.date_time(job.started_at) or "waiting",
         }
         for name, text in facts.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from videolab.domain.dto import UserDTO
-from videolab.domain.money import format_tokens
+from videolab.gui import format as fmt
 from videolab.gui.widgets import look
 
 
@@ -37,7 +37,9 @@ class AccountBadge(QWidget):
             f"#RoleBadge {{ background: {bg.name()}; color: {fg.name()}; border-radius: 8px;"
             " padding: 1px 8px; font-weight: 600; }"
         )
-        self.balance_label.setText(f"<b>{format_tokens(user.tokens_milli)}</b> tokens")
+        amount = fmt.amount(user.tokens_milli)
+        unit = fmt.tokens(user.tokens_milli)[len(amount):]  # " tokens" or " token"
+        self.balance_label.setText(f"<b>{amount}</b>{unit}")
 
     def balance_text(self) -> str:
         return self.balance_label.text()
