@@ -302,7 +302,10 @@ class MainWindow(QMainWindow):
     def open_run_dialog(self, video: VideoDTO) -> RunDialog:
         """Opens at once with the balance known; the balance is re-read meanwhile and the
         dialog follows it (a charge made by another client since)."""
-        dialog = RunDialog(video, self.session.user.tokens_milli, self, initial=self.last_params)
+        dialog = RunDialog(
+            video, self.session.user.tokens_milli, self, initial=self.last_params,
+            models_dir=self.session.app.paths.models_dir,
+        )
         dialog.run.connect(self._run)
         self.session.user_changed.connect(dialog.set_user)
         dialog.finished.connect(lambda _: self._disconnect_dialog(dialog))

@@ -75,11 +75,10 @@ class JobController(QObject):
     ) -> None:
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConsentRequired) and not allow_untrusted:
-                text = (
-                    f"{exc.message}\n\nA .pt model file is a Python pickle: loading it can "
-                    "run any code it contains. Only continue if you trust where it came from."
-                )
-                if dialogs.confirm(None, "Load an outside model?", text, action="Load it"):
+                # The service's message already warns and says what to do instead; adding a
+                # second warning made the dialog say the same thing twice.
+                if dialogs.confirm(None, "Load an outside model?", exc.message,
+                                   action="Load it"):
                     self.submit(video_id, params, allow_untrusted=True)
                 return
             self.ctx.ops.report(exc, "The job was not started")

@@ -3,10 +3,10 @@ with the frames to process, the cost and the balance shown before confirming."""
 
 from __future__ import annotations
 
-import json
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,26 +22,55 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from videolab.domain.dto import UserDTO, VideoDTO
 from videolab.domain.errors import VideoLabError
-from videolab.domain.money import format_tokens
 from videolab.domain.params import BACKENDS, TRACKERS, DetectionParams
+from videolab.gui import format as fmt
 from videolab.gui.widgets import look
-from videolab.shipped import resource
+from videolab.inference.model_catalog import (
+    ModelChoice,
+    locate,
+    missing_help,
+    model_choices,
+    read_model_info,
+)
+from videolab.inference.models import DEMO_NAME, is_official_name
 
-OFFICIAL_MODELS = ("yolo11n.pt", "yolo11s.pt", "yolo11m.pt", "yolov8n.pt", "yolov8s.pt")
-DEMO_CLASSES_FILE = resource("models", "demo.json")
+#: Where a listed model comes from ("shipped", "not downloaded", ...), shown in the list.
+WHERE_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Class names listed in the Classes hint before "…" (COCO models have 80).
+HINT_CLASSES = 6
 
 
-def demo_classes() -> list[str]:
-    try:
-        return list(json.loads(DEMO_CLASSES_FILE.read_text())["config"]["classes"])
-    except (OSError, ValueError, KeyError):
-        return []
+class _ChoiceDelegate(QStyledItemDelegate):
+    """The model list shows where each model is ("yolo11n.pt — not downloaded") while the
+    editable field keeps the bare name the job uses; absent models are drawn muted."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        where = index.data(WHERE_ROLE)
+        if where:
+            option.text = f"{option.text}  —  {where}"
+            if where == "not downloaded":
+                option.palette.setColor(option.palette.ColorRole.Text, look.muted())
+
+
+def classes_hint(names: dict[int, str]) -> str:
+    """The Classes field's placeholder: 'all classes (0 square, 1 disc, 2 triangle)'."""
+    if not names:
+        return "all classes"
+    listed = [f"{i} {names[i]}" for i in sorted(names)]
+    if len(listed) <= HINT_CLASSES:
+        return f"all classes ({', '.join(listed)})"
+    return f"all {len(listed)} classes ({', '.join(listed[:HINT_CLASSES])}, …)"
 
 
 def parse_classes(text: str) -> tuple[int, ...] | None:
@@ -66,9 +95,13 @@ class RunDialog(QDialog):
         parent: QWidget | None = None,
         *,
         initial: DetectionParams | None = None,
+        models_dir: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.video = video
+        self.models_dir = models_dir
+        #: The class names of the model chosen now ({} when unknown).
+        self.class_names: dict[int, str] = {}
         self.balance_milli = balance_milli
         self.params: DetectionParams | None = None
         p = initial or DetectionParams()
@@ -84,13 +117,24 @@ class RunDialog(QDialog):
 
         self.model = QComboBox()
         self.model.setEditable(True)
-        self.model.addItem("demo")
-        self.model.addItems(OFFICIAL_MODELS)
-        self.model.setCurrentText(p.model)
+        self.model.setItemDelegate(_ChoiceDelegate(self.model))
+        self.choices: list[ModelChoice] = model_choices(models_dir)
+        for choice in self.choices:
+            self.model.addItem(choice.name, choice.spec)
+            self.model.setItemData(self.model.count() - 1, choice.where, WHERE_ROLE)
+        listed = self.model.findData(p.model)
+        self.model.setCurrentText(self.model.itemText(listed) if listed >= 0 else p.model)
+        folder = str(models_dir) if models_dir is not None else "your model folder"
         self.model.setToolTip(
-            "'demo' is the shipped shapes detector. Official names are looked "
-            "up in your model folder (VideoLab does not download them)."
+            "'demo' is the shipped shapes detector. Official names such as yolo11n.pt are "
+            f"looked up in {folder}: VideoLab does not download them. Any .pt or .onnx file "
+            "or OpenVINO folder can be chosen with Browse…."
         )
+        self.model_note = QLabel()
+        self.model_note.setObjectName("ModelNote")
+        self.model_note.setWordWrap(True)
+        self.model_note.setOpenExternalLinks(True)
+        self.model_note.setStyleSheet(f"#ModelNote {{ color: {look.muted().name()}; }}")
         browse = QPushButton("Browse…")
         browse.setAutoDefault(False)  # Enter runs the job; it never opens the file dialog
         browse.clicked.connect(self._browse)
@@ -105,9 +149,6 @@ class RunDialog(QDialog):
         self.imgsz.setValue(p.imgsz)
         self.imgsz.setSuffix(" px")
         self.classes = QLineEdit(",".join(str(c) for c in p.classes or ()))
-        names = demo_classes()
-        hint = ", ".join(f"{i} {n}" for i, n in enumerate(names))
-        self.classes.setPlaceholderText("all classes" + (f" (demo: {hint})" if hint else ""))
 
         self.start = QSpinBox()
         self.start.setRange(0, max(0, video.frame_count - 1))
@@ -146,6 +187,7 @@ class RunDialog(QDialog):
         model_box = QGroupBox("Model")
         mf = QFormLayout(model_box)
         mf.addRow("Weights", model_row)
+        mf.addRow("", self.model_note)
         mf.addRow("Confidence", self.conf)
         mf.addRow("IoU", self.iou)
         mf.addRow("Image size", self.imgsz)
@@ -208,8 +250,8 @@ class RunDialog(QDialog):
         for spin in (self.conf, self.iou, self.imgsz, self.start, self.end, self.stride):
             spin.valueChanged.connect(self.update_estimate)
         self.classes.textChanged.connect(self.update_estimate)
-        self.model.currentTextChanged.connect(self.update_estimate)
-        self.update_estimate()
+        self.model.currentTextChanged.connect(self._model_changed)
+        self._model_changed()
 
     @staticmethod
     def _fraction(value: float, tip: str) -> QDoubleSpinBox:
@@ -230,10 +272,73 @@ class RunDialog(QDialog):
                 path = str(Path(path).parent)
             self.model.setCurrentText(path)
 
+    def _model_changed(self) -> None:
+        """Read the chosen model's classes (from its file, without torch) for the hint."""
+        path = locate(self.chosen_spec(), self.models_dir)
+        info = read_model_info(path) if path is not None else None
+        self.class_names = dict(info.class_names) if info is not None else {}
+        self.classes.setPlaceholderText(classes_hint(self.class_names))
+        self.classes.setToolTip(
+            "\n".join(f"{i}  {n}" for i, n in sorted(self.class_names.items()))
+            or "Class ids separated by commas, e.g. 0,2"
+        )
+        self.update_estimate()
+
+    def chosen_spec(self) -> str:
+        """The model parameter: a listed model's spec (a file of the model folder by its
+        path), else what was typed."""
+        text = self.model.currentText().strip()
+        listed = self.model.findText(text, Qt.MatchFlag.MatchExactly)
+        return str(self.model.itemData(listed)) if listed >= 0 else text
+
+    def model_problem(self) -> str:
+        """Why the chosen model cannot run (shown before Run is possible); "" when it can."""
+        spec = self.chosen_spec()
+        if not spec:
+            return "Choose a model: 'demo', a model from your model folder, or a file."
+        if locate(spec, self.models_dir) is not None:
+            return ""
+        if spec == DEMO_NAME:
+            return "The demo model is missing from this installation; reinstall VideoLab."
+        if is_official_name(spec):
+            return missing_help(spec, self.models_dir)
+        return f"Model file {spec} does not exist."
+
+    def _model_note(self) -> None:
+        spec = self.chosen_spec()
+        path = locate(spec, self.models_dir)
+        if path is None:
+            note = ""
+            if self.models_dir is not None and is_official_name(spec):
+                url = QUrl.fromLocalFile(str(self.models_dir)).toString()
+                note = f'<a href="{url}">Open your model folder</a>'
+        elif spec == DEMO_NAME:
+            note = "The shipped demo: finds simple shapes, for trying VideoLab out."
+        elif self.models_dir is not None and path.resolve().is_relative_to(
+            self.models_dir.resolve()
+        ):
+            note = "In your model folder."
+        else:
+            note = escape(str(path))
+        self.model_note.setText(note)
+        self.model_note.setVisible(bool(note))
+
+    def _class_problem(self, params: DetectionParams) -> str:
+        if not params.classes or not self.class_names:
+            return ""
+        unknown = [c for c in params.classes if c not in self.class_names]
+        if not unknown:
+            return ""
+        ids = sorted(self.class_names)
+        return (
+            f"Class {unknown[0]} is not one of this model's classes ({ids[0]}–{ids[-1]}); "
+            "hover over the Classes field to see them."
+        )
+
     def current_params(self) -> DetectionParams:
         end = self.end.value()
         return DetectionParams(
-            model=self.model.currentText().strip(),
+            model=self.chosen_spec(),
             conf=round(self.conf.value(), 2),
             iou=round(self.iou.value(), 2),
             imgsz=self.imgsz.value(),
@@ -253,7 +358,8 @@ class RunDialog(QDialog):
             self.update_estimate()
 
     def update_estimate(self) -> None:
-        self.balance_value.setText(format_tokens(self.balance_milli))
+        self._model_note()
+        self.balance_value.setText(fmt.amount(self.balance_milli))
         try:
             params = self.current_params()
         except VideoLabError as exc:
@@ -262,23 +368,28 @@ class RunDialog(QDialog):
         frames = params.planned_frames(self.video.frame_count)
         cost = params.estimated_cost(self.video.frame_count)
         self.frames_value.setText(f"{frames:,}")
-        self.cost_value.setText(format_tokens(cost))
-        self.after_value.setText(format_tokens(self.balance_milli - cost))
-        if frames == 0:
+        self.cost_value.setText(fmt.amount(cost))
+        self.after_value.setText(fmt.amount(self.balance_milli - cost))
+        if problem := self.model_problem() or self._class_problem(params):
+            self._problem(problem)
+        elif frames == 0:
             self._problem("The frame range and stride select no frame.")
         elif cost > self.balance_milli:
             self._problem(
-                f"Not enough credits: this job costs {format_tokens(cost)} tokens and "
-                f"your balance is {format_tokens(self.balance_milli)}. Process fewer "
+                f"Not enough credits: this job costs {fmt.tokens(cost)} and "
+                f"your balance is {fmt.tokens(self.balance_milli)}. Process fewer "
                 "frames (a larger stride) or ask an administrator to recharge."
             )
         else:
             self._problem("")
-        self.params = params
+            self.params = params
 
     def _problem(self, text: str) -> None:
+        shown = not self.problem.isHidden()
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
+        if shown and not text:
+            self._fit_height()
         self.run_button.setEnabled(not text)
         hue = 0 if text else 140
         bg, _fg = look.hue_colours(hue, saturation=90)
@@ -287,6 +398,15 @@ class RunDialog(QDialog):
         )
         if text:
             self.params = None
+
+    def _fit_height(self) -> None:
+        """Give back the height the message took: a dialog keeps its size when a child hides,
+        which left a blank gap above the buttons once the message cleared."""
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        layout.activate()
+        self.resize(self.width(), max(self.minimumSizeHint().height(), layout.sizeHint().height()))
 
     def _confirm(self) -> None:
         self.update_estimate()
