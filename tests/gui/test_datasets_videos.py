@@ -156,7 +156,14 @@ def test_a_corrupt_file_fails_alone(qtbot, window: MainWindow, make_clip, tmp_pa
     # the queue's Details column shows the reason
     qm = window.videos.queue_model
     row = next(r for r in range(qm.rowCount()) if qm.index(r, 0).data() == "broken.mp4")
-    assert qm.index(row, 5).data() == states["broken.mp4"].message
+    assert qm.index(row, qm.COL_DETAILS).data() == states["broken.mp4"].message
+    # a failed row never shows "…" (still to come) for what it will never have
+    assert qm.index(row, 2).data() == "—"  # frames
+    assert qm.index(row, 3).data() == "—"  # cost: nothing was charged
+    assert qm.index(row, 1).data() == "Mixed"  # the dataset it was going into
+    good_row = next(r for r in range(qm.rowCount()) if qm.index(r, 0).data() == "good.mp4")
+    assert qm.index(good_row, 2).data() == "10"
+    assert not window.videos.cancel_uploads.isEnabled()  # nothing runs any more
 
 
 def test_upload_refused_for_insufficient_credits(

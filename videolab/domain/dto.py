@@ -191,3 +191,14 @@ class JobDTO:
             f"{amount(self.charged_milli)} tokens charged, {amount(refunded)} "
             f"refunded (of {held} held)"
         )
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """A video the user already stored with the same content as a file about to be uploaded
+    (``VideoService.copies_elsewhere``): uploading it again charges again."""
+
+    dataset_id: uuid.UUID
+    dataset_name: str
+    video_name: str
+    in_trash: bool

@@ -274,7 +274,9 @@ class MainWindow(QMainWindow):
             return
         self.datasets.select(dataset_id)
         self.tabs.setCurrentWidget(self.videos)
-        self.uploads.upload(dataset_id, list(paths))
+        target = self.datasets.current()
+        name = target.name if target is not None and target.id == dataset_id else ""
+        self.uploads.upload(dataset_id, list(paths), dataset_name=name)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_files(event.mimeData()):

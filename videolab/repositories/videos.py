@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from videolab.db.models import Dataset, Video
-from videolab.domain.dto import VideoDTO
+from videolab.domain.dto import StoredCopy, VideoDTO
 
 
 def to_dto(video: Video, *, with_thumbnail: bool = True) -> VideoDTO:
@@ -53,6 +53,27 @@ class VideoRepository:
         return self.s.scalar(
             select(Video).where(Video.dataset_id == dataset_id, Video.sha256 == sha256)
         )
+
+    def same_size_elsewhere(
+        self, owner_id: uuid.UUID, size_bytes: int, *, exclude_dataset: uuid.UUID
+    ) -> list[tuple[str, StoredCopy]]:
+        """(SHA-256, where) of the owner's stored videos of exactly ``size_bytes`` outside
+        ``exclude_dataset``, trashed datasets included: the candidates for the same content."""
+        rows = self.s.execute(
+            select(Dataset.id, Dataset.name, Dataset.deleted_at, Video.name, Video.sha256)
+            .join(Video, Video.dataset_id == Dataset.id)
+            .where(
+                Dataset.user_id == owner_id,
+                Dataset.id != exclude_dataset,
+                Video.size_bytes == size_bytes,
+                Video.sha256 != "",
+            )
+            .order_by(Dataset.name, Video.name)
+        ).all()
+        return [
+            (sha, StoredCopy(ds_id, ds_name, video_name, deleted_at is not None))
+            for ds_id, ds_name, deleted_at, video_name, sha in rows
+        ]
 
     def free_name(self, dataset_id: uuid.UUID, name: str, *, max_length: int) -> str:
         """`name` if the dataset has no video of that name, else the first free

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from videolab.db.chunks import iter_chunks, write_chunks
 from videolab.db.models import Video, VideoChunk
-from videolab.domain.dto import JobDTO, UploadEstimate, UploadProbe, UserDTO, VideoDTO
+from videolab.domain.dto import (
+    JobDTO,
+    StoredCopy,
+    UploadEstimate,
+    UploadProbe,
+    UserDTO,
+    VideoDTO,
+)
 from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import Cancelled, Conflict, InsufficientCredits, InvalidInput, NotFound
 from videolab.domain.money import format_tokens, upload_cost
@@ -255,6 +262,20 @@ class VideoService:
             )
             s.flush()
             return to_dto(video)
+
+    def copies_elsewhere(
+        self,
+        actor: UserDTO,
+        dataset_id: uuid.UUID,
+        probe: UploadProbe,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> list[StoredCopy]:
+        """Videos in the actor's other datasets with the probed file's content: storing it
+        here too charges again (see ``upload_twins``)."""
+        from videolab.services.upload_twins import copies_elsewhere
+
+        return copies_elsewhere(self.ctx, actor, dataset_id, probe, cancel=cancel)
 
     def upload(
         self,

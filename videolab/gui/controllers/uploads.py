@@ -12,6 +12,8 @@
    stored and is checked before its first job.
 
 Every file is its own pair of operations, so a bad file fails alone and the others carry on.
+Between 1 and 2, a file the user already stored in another dataset (same SHA-256) is named
+and the user asked whether to pay for it again; declining stores and charges nothing.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from videolab.domain.dto import UserDTO, VideoDTO
+from videolab.domain.dto import StoredCopy, UserDTO, VideoDTO
 from videolab.domain.errors import Cancelled
 from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.errors import describe
+from videolab.gui.widgets import dialogs
 from videolab.gui.workers import Worker
 from videolab.services.app import VideoLab
 
@@ -55,6 +58,7 @@ class UploadItem:
     dataset_id: uuid.UUID
     path: str
     name: str
+    dataset_name: str = ""
     state: str = WAITING
     frames: int | None = None
     cost_milli: int | None = None
@@ -75,6 +79,14 @@ class UploadItem:
         return None
 
 
+@dataclass(frozen=True)
+class Probed:
+    """What phase 1 found: the measured file and where the user already stored its content."""
+
+    probe: UploadProbe
+    copies: tuple[StoredCopy, ...] = ()
+
+
 def probe_file(
     app: VideoLab,
     user: UserDTO,
@@ -82,14 +94,30 @@ def probe_file(
     path: str,
     progress: Callable[..., None],
     cancel: threading.Event,
-) -> UploadProbe:
-    """Phase 1 (long-file queue): measure and price the file. Plain Python, no Qt."""
+) -> Probed:
+    """Phase 1 (long-file queue): measure and price the file, and look for the same content
+    in the user's other datasets. Plain Python, no Qt."""
     progress(("probe", 0, 0), force=True)
 
     def read(done: int, total: int, *_phase: object) -> None:
         progress(("probe", done, total), force=done >= total)
 
-    return app.videos.probe_upload(user, dataset_id, Path(path), cancel=cancel, progress=read)
+    probe = app.videos.probe_upload(user, dataset_id, Path(path), cancel=cancel, progress=read)
+    copies = app.videos.copies_elsewhere(user, dataset_id, probe, cancel=cancel)
+    return Probed(probe, tuple(copies))
+
+
+def copies_text(name: str, copies: Sequence[StoredCopy], dataset: str, cost: str) -> str:
+    """The question asked before a file already stored elsewhere is charged again."""
+    where = "; ".join(
+        f"dataset '{c.dataset_name}'{' (in the trash)' if c.in_trash else ''} as '{c.video_name}'"
+        for c in copies[:3]
+    ) + (f" and {len(copies) - 3} more" if len(copies) > 3 else "")
+    into = f"into '{dataset}'" if dataset else "here"
+    return (
+        f"{name} is already stored in {where}. Uploading it {into} too stores a second "
+        f"copy and charges {cost} again."
+    )
 
 
 def store_probed(
@@ -125,10 +153,12 @@ class UploadController(QObject):
     def busy(self) -> bool:
         return bool(self._workers)
 
-    def upload(self, dataset_id: uuid.UUID, paths: Sequence[str]) -> list[UploadItem]:
+    def upload(
+        self, dataset_id: uuid.UUID, paths: Sequence[str], *, dataset_name: str = ""
+    ) -> list[UploadItem]:
         added = []
         for path in paths:
-            item = UploadItem(uuid.uuid4(), dataset_id, str(path), Path(path).name)
+            item = UploadItem(uuid.uuid4(), dataset_id, str(path), Path(path).name, dataset_name)
             self._set(item)
             added.append(item)
             self._workers[item.id] = self.ctx.ops.long(
@@ -144,14 +174,26 @@ class UploadController(QObject):
             )
         return added
 
-    def _probed(self, key: uuid.UUID, probe: UploadProbe) -> None:
-        """Phase 1 done: show what it costs against the balance, then store it."""
+    def _probed(self, key: uuid.UUID, probed: Probed) -> None:
+        """Phase 1 done: show what it costs against the balance, ask before paying twice for
+        the same content, then store it."""
+        probe = probed.probe
         item = self.items.get(key)
         probing = self._workers.get(key)
         if item is None:
             return
         if probing is not None and probing.cancelled:  # cancelled as the probe finished
             self._failed(key, Cancelled("Upload cancelled."))
+            return
+        if probed.copies and not self._pay_again(item, probed):
+            first = probed.copies[0]
+            self._update(
+                key, state=CANCELLED, frames=probe.frame_count, name=probe.name,
+                message=f"Not uploaded: already in dataset '{first.dataset_name}' as "
+                f"'{first.video_name}'; nothing was charged.",
+            )
+            # The probe's ``finished`` may have arrived while the question was open.
+            self._finished(key)
             return
         balance = self.ctx.user.tokens_milli
         self._update(
@@ -177,6 +219,12 @@ class UploadController(QObject):
             failure=partial(self._failed, key),
             finished=partial(self._finished, key),
         )
+
+    def _pay_again(self, item: UploadItem, probed: Probed) -> bool:
+        text = copies_text(
+            probed.probe.name, probed.copies, item.dataset_name, fmt.tokens(probed.probe.cost_milli)
+        )
+        return dialogs.confirm(None, "Upload it again?", text, action="Upload and pay again")
 
     def cancel_all(self) -> None:
         for worker in self._workers.values():
@@ -255,6 +303,7 @@ class UploadController(QObject):
     def _finished(self, key: uuid.UUID) -> None:
         item = self.items.get(key)
         if item is None or item.finished:  # a probed file goes on to be stored: still busy
-            self._workers.pop(key, None)
+            if self._workers.pop(key, None) is None:
+                return  # this file's end was already counted
         if not self._workers:
             self.batch_finished.emit()

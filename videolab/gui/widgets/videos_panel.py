@@ -149,12 +149,15 @@ class VideosPanel(QWidget):
         )
         qh = self.queue_view.horizontalHeader()
         qh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        qh.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
-        qh.resizeSection(3, 170)
-        qh.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        qh.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        qh.setSectionResizeMode(UploadQueueModel.COL_PROGRESS, QHeaderView.ResizeMode.Fixed)
+        qh.resizeSection(UploadQueueModel.COL_PROGRESS, 170)
+        qh.setSectionResizeMode(UploadQueueModel.COL_DETAILS, QHeaderView.ResizeMode.Stretch)
         queue_title = QLabel("Uploads")
         look.heading(queue_title, 1.05)
         self.cancel_uploads = QPushButton("Cancel uploads")
+        self.cancel_uploads.setToolTip("Stop the uploads that have not finished; they cost nothing")
+        self.cancel_uploads.setEnabled(False)  # nothing runs yet
         self.cancel_uploads.clicked.connect(uploads.cancel_all)
         self.clear_uploads = QPushButton("Clear finished")
         self.clear_uploads.clicked.connect(self.clear_finished)
@@ -299,17 +302,24 @@ class VideosPanel(QWidget):
             return
         paths, _ = QFileDialog.getOpenFileNames(self, "Upload videos", "", VIDEO_FILTER)
         if paths:
-            self.uploads.upload(self.dataset.id, paths)
+            self.uploads.upload(self.dataset.id, paths, dataset_name=self.dataset.name)
 
     def _item_changed(self, item: UploadItem) -> None:
         self.queue_model.upsert(item, at=self.queue_model.rowCount())
         self.queue_box.show()
-        self.cancel_uploads.setEnabled(self.uploads.busy or not item.finished)
+        self._update_queue_buttons()
+
+    def _update_queue_buttons(self) -> None:
+        """Cancel while some row is still under way; Clear once some row has finished."""
+        rows = self.queue_model.rows()
+        self.cancel_uploads.setEnabled(any(not r.finished for r in rows))
+        self.clear_uploads.setEnabled(any(r.finished for r in rows))
 
     def clear_finished(self) -> None:
         for item in self.queue_model.rows():
             if item.finished:
                 self.queue_model.remove(item.id)
+        self._update_queue_buttons()
         if self.queue_model.rowCount() == 0:
             self.queue_box.hide()
 
