@@ -17,7 +17,6 @@ from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +40,7 @@ from videolab.gui.frames import FrameReader, make_thumbnails, sample
 from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel
 from videolab.gui.models.roles import DTO_ROLE, ID_ROLE
 from videolab.gui.ops import Latest, Queue
+from videolab.gui.save_dialog import ask_export_path, suggested_name
 from videolab.gui.widgets import look
 from videolab.gui.widgets.counts_chart import CountsChart
 from videolab.gui.widgets.frame_view import FrameView
@@ -715,12 +715,11 @@ class ResultsViewer(QWidget):
         if self.job is None:
             return
         ext = next(e for k, _label, e in EXPORTS if k == key)
-        stem = Path(self.job.video_name).stem
-        suggested = f"{stem}-{key}.{ext}"
-        path, _ = QFileDialog.getSaveFileName(
-            self, f"Export {key.upper()}", suggested, f"{ext.upper()} (*.{ext})"
+        path = ask_export_path(
+            self, self.ctx.app.paths.config_dir, f"Export {key.upper()}",
+            suggested_name(self.job.video_name, key), f"{ext.upper()} (*.{ext})",
         )
-        if not path:
+        if path is None:
             return
         self.ctx.ops.long(
             self.ctx.app.jobs.export_result,
@@ -735,9 +734,11 @@ class ResultsViewer(QWidget):
     def export_mp4(self) -> None:
         if self.job is None or self._mp4 is not None:
             return
-        suggested = f"{Path(self.job.video_name).stem}-annotated.mp4"
-        path, _ = QFileDialog.getSaveFileName(self, "Export MP4", suggested, "MP4 video (*.mp4)")
-        if not path:
+        path = ask_export_path(
+            self, self.ctx.app.paths.config_dir, "Export MP4",
+            suggested_name(self.job.video_name, "mp4"), "MP4 video (*.mp4)",
+        )
+        if path is None:
             return
         dialog = QProgressDialog("Writing the annotated video…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Export MP4")

@@ -29,6 +29,7 @@ from videolab.gui.models.roles import DTO_ROLE, SORT_ROLE
 from videolab.gui.models.uploads import UploadQueueModel
 from videolab.gui.models.videos import THUMB_SIZE, VideoTableModel
 from videolab.gui.ops import Latest
+from videolab.gui.save_dialog import ask_export_path
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.delegates import ProgressDelegate
 
@@ -333,8 +334,8 @@ class VideosPanel(QWidget):
         video = self.current()
         if video is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export video", video.name)
-        if not path:
+        path = ask_export_path(self, self.ctx.app.paths.config_dir, "Export video", video.name)
+        if path is None:
             return
         self.ctx.ops.long(
             self.ctx.app.videos.export,
