@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale
@@ -64,3 +65,25 @@ def test_widgets_follow_the_default_locale(qtbot, german_default: None) -> None:
     assert "100 tokens" in dialog.account.text()
     assert "100.000" not in dialog.account.text()
     assert fmt.tokens(1_500) == "1,5 tokens"
+
+
+def test_the_balance_badge_reads_100_tokens(qtbot, app, demo) -> None:  # type: ignore[no-untyped-def]
+    from gui_helpers import open_window
+
+    user = app.users.create(demo.admin, "round@example.com", "round password", "user", 100_000)
+    window = open_window(qtbot, app, user)
+    assert window.badge.balance_text() == "<b>100</b> tokens"  # was "<b>100.000</b> tokens"
+
+
+def test_no_gui_module_formats_amounts_on_its_own() -> None:
+    """The GUI writes amounts only through gui/format; domain.money.format_tokens is the CLI's
+    machine-stable form ("100.000")."""
+    import videolab.gui
+
+    root = Path(videolab.gui.__file__).parent
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "format.py" and "format_tokens" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

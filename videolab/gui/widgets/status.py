@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from videolab.domain.dto import UserDTO
+from videolab.domain.money import INFERENCE_MILLI_PER_FRAME, UPLOAD_MILLI_PER_FRAME
 from videolab.gui import format as fmt
 from videolab.gui.widgets import look
 
@@ -18,8 +19,8 @@ class AccountBadge(QWidget):
         self.balance_label = QLabel()
         self.balance_label.setObjectName("Balance")
         self.balance_label.setToolTip(
-            "Your credits. Uploads cost 0.001 token per frame, "
-            "detection 0.002 token per processed frame."
+            f"Your credits. Uploads cost {fmt.tokens(UPLOAD_MILLI_PER_FRAME)} per frame, "
+            f"detection {fmt.tokens(INFERENCE_MILLI_PER_FRAME)} per processed frame."
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)

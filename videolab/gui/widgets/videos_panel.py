@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from videolab.domain.dto import DatasetDTO, VideoDTO
+from videolab.domain.money import UPLOAD_MILLI_PER_FRAME
+from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.controllers.uploads import UploadController, UploadItem
@@ -34,7 +36,7 @@ from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.delegates import ProgressDelegate
 
 DROP_TITLE = "Drop video files here"
-DROP_SUB = "or use Upload videos… — each frame costs 0.001 token"
+DROP_SUB = f"or use Upload videos… — each frame costs {fmt.tokens(UPLOAD_MILLI_PER_FRAME)}"
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 
 
