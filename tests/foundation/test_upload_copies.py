@@ -32,3 +32,13 @@ def test_copies_are_found_by_content_in_the_owners_other_datasets(  # type: igno
     assert app.videos.copies_elsewhere(
         bob, theirs.id, app.videos.probe_upload(bob, theirs.id, clip.path)
     ) == []
+
+
+def test_amounts_in_sentences_have_no_needless_zeros() -> None:
+    from videolab.domain.money import format_tokens, tokens_text
+
+    assert tokens_text(100_000) == "100 tokens"  # "100.000" reads as 100000 in many locales
+    assert tokens_text(10) == "0.01 tokens"
+    assert tokens_text(1_000) == "1 token"
+    assert tokens_text(-480) == "-0.48 tokens"
+    assert format_tokens(100_000) == "100.000"  # the CLI's tables and files keep three decimals

@@ -178,7 +178,7 @@ def test_upload_refused_for_insufficient_credits(
         path = copy_clip(make_clip(seed=8, frames=24).path, tmp_path / "in", "pricey.mp4")
         drop_files(window, [path])
         wait_idle(qtbot, window)
-        assert "your balance is 0.010" in window.message_bar.text()
+        assert "your balance is 0.01 tokens" in window.message_bar.text()
         assert window.videos.model.rowCount() == 0
         assert window.session.user.tokens_milli == 10
     finally:

@@ -194,7 +194,7 @@ def test_insufficient_credits_for_a_job(qtbot, app: VideoLab, demo, clip, tmp_pa
         # the service refuses too, and says why in the window
         window.jobs.submit(video.id, dialog.current_params().__class__(device="cpu"))
         wait_idle(qtbot, window)
-        assert "your balance is 0.012" in window.message_bar.text()
+        assert "your balance is 0.012 tokens" in window.message_bar.text()
     finally:
         window.close()
 

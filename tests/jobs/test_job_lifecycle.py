@@ -51,7 +51,7 @@ def test_job_the_balance_cannot_pay_for_is_refused_and_nothing_is_created(world:
     assert world.app.credits.balance(poor) == 10
     with pytest.raises(InsufficientCredits) as excinfo:
         world.app.jobs.create(poor, video.id, DetectionParams())  # 120 milli
-    assert "balance is 0.010" in excinfo.value.message
+    assert "balance is 0.01 tokens" in excinfo.value.message
     assert world.app.jobs.list(poor) == []
     assert world.app.credits.balance(poor) == 10
 

@@ -59,7 +59,7 @@ def test_cli_refuses_an_unaffordable_job_with_exit_code_4(world: JobWorld) -> No
         LedgerRepository(s).post(world.alice.id, -spend, LedgerReason.UPLOAD, "test:spend")
     run = cli(world, "jobs", "run", str(world.video.id))
     assert run.returncode == 4
-    assert "balance is 0.100" in run.stderr
+    assert "balance is 0.1 tokens" in run.stderr
     assert world.app.jobs.list(world.alice) == []
 
 

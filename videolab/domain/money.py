@@ -20,6 +20,17 @@ def format_tokens(milli: int) -> str:
     return f"{sign}{whole}.{frac:03d}"
 
 
+def tokens_text(milli: int) -> str:
+    """An amount in a sentence (error messages, shared by the CLI and the GUI): without
+    needless zeros, so "100.000" is never read as a hundred thousand. "100 tokens",
+    "0.01 tokens", "1 token". The GUI's own labels use ``gui/format`` (the locale's
+    separator); tables and files keep ``format_tokens``."""
+    whole, frac = divmod(abs(milli), MILLI_PER_TOKEN)
+    digits = f"{frac:03d}".rstrip("0")
+    number = ("-" if milli < 0 else "") + str(whole) + (f".{digits}" if digits else "")
+    return f"{number} {'token' if abs(milli) == MILLI_PER_TOKEN else 'tokens'}"
+
+
 def tokens_to_float(milli: int) -> float:
     """Tokens as a float, for JSON output (exact to three decimals)."""
     return round(milli / MILLI_PER_TOKEN, 3)

@@ -17,7 +17,7 @@ from videolab.db.models import CreditEntry, InferenceJob, User, Video
 from videolab.domain.dto import LedgerEntryDTO
 from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import InsufficientCredits, NotFound
-from videolab.domain.money import format_tokens
+from videolab.domain.money import tokens_text
 
 
 def to_dto(entry: CreditEntry, subject: str = "") -> LedgerEntryDTO:
@@ -76,8 +76,8 @@ class LedgerRepository:
         new_balance = user.tokens + delta
         if new_balance < 0:
             raise InsufficientCredits(
-                f"Not enough credits: this needs {format_tokens(-delta)} tokens and the balance "
-                f"is {format_tokens(user.tokens)}.",
+                f"Not enough credits: this needs {tokens_text(-delta)} and the balance "
+                f"is {tokens_text(user.tokens)}.",
                 needed_milli=-delta,
                 available_milli=user.tokens,
             )

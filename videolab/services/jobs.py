@@ -26,7 +26,7 @@ from videolab.domain.errors import (
     NotFound,
     VideoLabError,
 )
-from videolab.domain.money import format_tokens
+from videolab.domain.money import tokens_text
 from videolab.domain.params import DetectionParams
 from videolab.inference.runnable import check_classes, check_runnable
 from videolab.repositories.jobs import JobRepository
@@ -135,8 +135,8 @@ class JobService:
             user = acting_user(s, actor)
             if cost > user.tokens:
                 raise InsufficientCredits(
-                    f"This job processes {frames} frames and costs {format_tokens(cost)} "
-                    f"tokens; your balance is {format_tokens(user.tokens)}.",
+                    f"This job processes {frames} frames and costs {tokens_text(cost)}; "
+                    f"your balance is {tokens_text(user.tokens)}.",
                     needed_milli=cost,
                     available_milli=user.tokens,
                 )

@@ -28,7 +28,7 @@ from videolab.domain.dto import (
 )
 from videolab.domain.enums import LedgerReason
 from videolab.domain.errors import Cancelled, Conflict, InsufficientCredits, InvalidInput, NotFound
-from videolab.domain.money import format_tokens, upload_cost
+from videolab.domain.money import tokens_text, upload_cost
 from videolab.file_modes import new_shared_file
 from videolab.repositories.jobs import JobRepository
 from videolab.repositories.ledger import LedgerRepository
@@ -187,7 +187,7 @@ class VideoService:
         if cost > balance:
             raise InsufficientCredits(
                 f"{probe.name}: uploading {probe.frame_count} frames costs "
-                f"{format_tokens(cost)} tokens and your balance is {format_tokens(balance)}.",
+                f"{tokens_text(cost)} and your balance is {tokens_text(balance)}.",
                 needed_milli=cost,
                 available_milli=balance,
             )
