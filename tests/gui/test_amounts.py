@@ -87,3 +87,17 @@ def test_no_gui_module_formats_amounts_on_its_own() -> None:
         if path.name != "format.py" and "format_tokens" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_token_inputs_drop_needless_zeros_too(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from videolab.gui.widgets.token_input import TokenSpinBox
+
+    box = TokenSpinBox(0, 1_000_000, 10)
+    qtbot.addWidget(box)
+    box.setLocale(ENGLISH)
+    assert box.text() == "10 tokens"  # a plain QDoubleSpinBox showed "10.000 tokens"
+    box.setValue(2.5)
+    assert box.text() == "2.5 tokens" and box.milli() == 2_500
+    box.setLocale(GERMAN)
+    box.setValue(0.012)
+    assert box.text() == "0,012 tokens" and box.milli() == 12

@@ -45,6 +45,9 @@ def test_the_list_says_where_each_model_is(qtbot, app, demo, models_dir: Path) -
     assert where["pets_openvino_model"] == "your model folder"
     assert where["yolo11n.pt"] == "not downloaded"
     assert dialog.run_button.isEnabled()
+    # the list is wide enough that "not downloaded" is never elided to "… downloaded"
+    wanted = dialog.model.fontMetrics().horizontalAdvance("yolo11n.pt  —  not downloaded")
+    assert dialog.model.view().minimumWidth() > wanted
 
 
 def test_a_model_not_downloaded_says_what_to_do(qtbot, app, demo, models_dir: Path) -> None:  # type: ignore[no-untyped-def]

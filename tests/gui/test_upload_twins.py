@@ -42,9 +42,11 @@ def test_the_same_file_in_another_dataset_is_asked_about_before_charging(  # typ
     assert not window.videos.cancel_uploads.isEnabled()  # nothing to cancel yet
 
     create_dataset(qtbot, window, "Streets")
-    drop_files(window, [first])
+    # by id alone (a drop on a dataset row): the queue still learns the dataset's name
+    window.uploads.upload(window.datasets.current().id, [str(first)])
     wait_idle(qtbot, window)
     assert asked == []  # a new file: no question
+    assert next(iter(window.uploads.items.values())).dataset_name == "Streets"
     after_first = window.session.user.tokens_milli
 
     # into a second dataset: named, asked, declined -> nothing stored or charged
@@ -57,6 +59,7 @@ def test_the_same_file_in_another_dataset_is_asked_about_before_charging(  # typ
     assert "into 'Traffic'" in text and "0.016 tokens again" in text
     item = next(i for i in window.uploads.items.values() if i.name == "street-copy.mp4")
     assert item.state == CANCELLED and "nothing was charged" in item.message
+    assert item.dataset_name == "Traffic"  # the queue's Dataset column
     assert window.session.user.tokens_milli == after_first
     assert window.videos.model.rowCount() == 0
     assert not window.videos.cancel_uploads.isEnabled()  # the queue is idle again

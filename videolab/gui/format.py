@@ -18,12 +18,15 @@ from videolab.domain.money import MILLI_PER_TOKEN
 __all__ = ["amount", "carbon", "date_time", "duration", "size", "tokens"]
 
 
-def amount(milli: int, *, signed: bool = False, locale: QLocale | None = None) -> str:
+def amount(
+    milli: int, *, signed: bool = False, grouping: bool = True, locale: QLocale | None = None
+) -> str:
     """Milli-tokens as a number for people: 100000 -> "100", 12 -> "0.012", 1234500 ->
-    "1,234.5" (en) or "1.234,5" (de). ``signed`` writes "+" before a positive amount."""
+    "1,234.5" (en) or "1.234,5" (de). ``signed`` writes "+" before a positive amount;
+    ``grouping=False`` leaves out the thousands separator (text a person edits)."""
     loc = locale if locale is not None else QLocale()
     whole, frac = divmod(abs(milli), MILLI_PER_TOKEN)
-    text = loc.toString(whole)  # with the locale's digit grouping
+    text = loc.toString(whole) if grouping else str(whole)
     digits = f"{frac:03d}".rstrip("0")
     if digits:
         text += loc.decimalPoint() + digits

@@ -59,8 +59,8 @@ def missing_help(name: str, models_dir: Path | None) -> str:
     folder = str(models_dir) if models_dir is not None else "VideoLab's model folder"
     return (
         f"{name} is not downloaded, and VideoLab does not download models. Get {name} from "
-        f"{RELEASES_URL} and put it in {folder}; it then appears here. Or choose a model file "
-        "with Browse…."
+        f"{RELEASES_URL} and put it in {folder}; it then shows in this list. Or pick a model "
+        "file with the Browse button."
     )
 
 

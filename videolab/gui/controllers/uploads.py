@@ -85,6 +85,7 @@ class Probed:
 
     probe: UploadProbe
     copies: tuple[StoredCopy, ...] = ()
+    dataset_name: str = ""
 
 
 def probe_file(
@@ -104,7 +105,8 @@ def probe_file(
 
     probe = app.videos.probe_upload(user, dataset_id, Path(path), cancel=cancel, progress=read)
     copies = app.videos.copies_elsewhere(user, dataset_id, probe, cancel=cancel)
-    return Probed(probe, tuple(copies))
+    dataset = app.datasets.get(user, dataset_id)
+    return Probed(probe, tuple(copies), dataset.name)
 
 
 def copies_text(name: str, copies: Sequence[StoredCopy], dataset: str, cost: str) -> str:
@@ -185,7 +187,10 @@ class UploadController(QObject):
         if probing is not None and probing.cancelled:  # cancelled as the probe finished
             self._failed(key, Cancelled("Upload cancelled."))
             return
-        if probed.copies and not self._pay_again(item, probed):
+        if probed.dataset_name and probed.dataset_name != item.dataset_name:
+            self._update(key, dataset_name=probed.dataset_name)
+            item = self.items[key]
+        if probed.copies and not self._pay_again(key, item, probed):
             first = probed.copies[0]
             self._update(
                 key, state=CANCELLED, frames=probe.frame_count, name=probe.name,
@@ -220,7 +225,12 @@ class UploadController(QObject):
             finished=partial(self._finished, key),
         )
 
-    def _pay_again(self, item: UploadItem, probed: Probed) -> bool:
+    def _pay_again(self, key: uuid.UUID, item: UploadItem, probed: Probed) -> bool:
+        first = probed.copies[0]
+        self._update(
+            key, frames=probed.probe.frame_count, name=probed.probe.name,
+            message=f"Already in dataset '{first.dataset_name}': waiting for your answer",
+        )
         text = copies_text(
             probed.probe.name, probed.copies, item.dataset_name, fmt.tokens(probed.probe.cost_milli)
         )

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from videolab.domain.dto import UserDTO
 from videolab.gui import format as fmt
 from videolab.gui.widgets.dialogs import ok_cancel_buttons
+from videolab.gui.widgets.token_input import TokenSpinBox
 
 
 class RechargeDialog(QDialog):
@@ -34,11 +34,7 @@ class RechargeDialog(QDialog):
             f"<b>{fmt.tokens(user.tokens_milli)}</b>."
         )
         self.account.setWordWrap(True)
-        self.amount = QDoubleSpinBox()  # shows the locale's decimal separator
-        self.amount.setDecimals(3)
-        self.amount.setRange(0.001, 1_000_000)
-        self.amount.setValue(10)
-        self.amount.setSuffix(" tokens")
+        self.amount = TokenSpinBox(0.001, 1_000_000, 10)
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional, shown in the ledger")
         form = QFormLayout(self)
@@ -48,7 +44,7 @@ class RechargeDialog(QDialog):
         form.addRow(ok_cancel_buttons(self, "Recharge"))
 
     def milli(self) -> int:
-        return round(self.amount.value() * 1000)
+        return self.amount.milli()
 
 
 class ResetPasswordDialog(QDialog):

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -25,6 +24,7 @@ from videolab.domain.dto import LedgerEntryDTO, UserDTO
 from videolab.gui import format as fmt
 from videolab.gui.models.admin import LedgerTableModel
 from videolab.gui.widgets import look
+from videolab.gui.widgets.token_input import TokenSpinBox
 
 
 def confirm(parent: QWidget | None, title: str, text: str, *, action: str = "OK") -> bool:
@@ -76,11 +76,7 @@ class AddUserDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.role = QComboBox()
         self.role.addItems(["user", "admin"])
-        self.tokens = QDoubleSpinBox()
-        self.tokens.setDecimals(3)
-        self.tokens.setRange(0, 1_000_000)
-        self.tokens.setValue(10)
-        self.tokens.setSuffix(" tokens")
+        self.tokens = TokenSpinBox(0, 1_000_000, 10)
         form = QFormLayout(self)
         form.addRow("Email", self.email)
         form.addRow("Password", self.password)
@@ -89,7 +85,7 @@ class AddUserDialog(QDialog):
         form.addRow(ok_cancel_buttons(self, "Add account"))
 
     def tokens_milli(self) -> int:
-        return round(self.tokens.value() * 1000)
+        return self.tokens.milli()
 
 
 class LedgerDialog(QDialog):

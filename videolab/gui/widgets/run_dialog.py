@@ -124,6 +124,14 @@ class RunDialog(QDialog):
             self.model.setItemData(self.model.count() - 1, choice.where, WHERE_ROLE)
         listed = self.model.findData(p.model)
         self.model.setCurrentText(self.model.itemText(listed) if listed >= 0 else p.model)
+        # The list is wider than the field: "yolo11n.pt  —  not downloaded" must never be
+        # elided to "yolo11n.pt … downloaded".
+        metrics = self.model.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(f"{c.name}  —  {c.where}") for c in self.choices),
+            default=0,
+        )
+        self.model.view().setMinimumWidth(widest + 48)  # item margins and a scroll bar
         folder = str(models_dir) if models_dir is not None else "your model folder"
         self.model.setToolTip(
             "'demo' is the shipped shapes detector. Official names such as yolo11n.pt are "
@@ -313,7 +321,7 @@ class RunDialog(QDialog):
                 url = QUrl.fromLocalFile(str(self.models_dir)).toString()
                 note = f'<a href="{url}">Open your model folder</a>'
         elif spec == DEMO_NAME:
-            note = "The shipped demo: finds simple shapes, for trying VideoLab out."
+            note = "The shipped demo: it finds simple shapes."
         elif self.models_dir is not None and path.resolve().is_relative_to(
             self.models_dir.resolve()
         ):
