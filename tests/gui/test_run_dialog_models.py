@@ -70,6 +70,11 @@ def test_a_missing_file_is_refused(qtbot, app, demo, models_dir: Path, tmp_path:
     dialog.model.setCurrentText(str(tmp_path / "nowhere.pt"))
     assert not dialog.run_button.isEnabled()
     assert "does not exist" in dialog.problem.text()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model")
+    dialog.model.setCurrentText(str(notes))
+    assert not dialog.run_button.isEnabled()
+    assert "not a model VideoLab can use" in dialog.problem.text()
 
 
 def test_the_classes_hint_follows_the_chosen_model(qtbot, app, demo, models_dir: Path) -> None:  # type: ignore[no-untyped-def]

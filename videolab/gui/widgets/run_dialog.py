@@ -40,7 +40,7 @@ from videolab.inference.model_catalog import (
     model_choices,
     read_model_info,
 )
-from videolab.inference.models import DEMO_NAME, is_official_name
+from videolab.inference.models import DEMO_NAME, is_official_name, model_format
 
 #: Where a listed model comes from ("shipped", "not downloaded", ...), shown in the list.
 WHERE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -304,7 +304,12 @@ class RunDialog(QDialog):
         spec = self.chosen_spec()
         if not spec:
             return "Choose a model: 'demo', a model from your model folder, or a file."
-        if locate(spec, self.models_dir) is not None:
+        path = locate(spec, self.models_dir)
+        if path is not None:
+            try:
+                model_format(path)  # a .txt or a plain folder is no model
+            except VideoLabError as exc:
+                return exc.message
             return ""
         if spec == DEMO_NAME:
             return "The demo model is missing from this installation; reinstall VideoLab."
