@@ -12,26 +12,28 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from videolab.inference import palette
 from videolab.inference.detections import Detection
 from videolab.inference.yolo_postprocess import corners
 
 JPEG_QUALITY = 85
 
-# A colour-blind-friendly palette (Okabe-Ito), in BGR, repeated for many classes.
-PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
-    (0, 159, 230),
-    (233, 180, 86),
-    (115, 158, 0),
-    (66, 228, 240),
-    (178, 114, 0),
-    (0, 94, 213),
-    (167, 121, 204),
-    (0, 0, 0),
+# The classes' colours come from ``palette``, the table the viewer paints with too, so a
+# class has one colour on the live preview, the stored frames and the viewer.
+PALETTE_BGR: tuple[tuple[int, int, int], ...] = tuple(
+    (b, g, r) for r, g, b in palette.CLASS_RGB
 )
 
 
 def class_colour(class_id: int) -> tuple[int, int, int]:
-    return PALETTE_BGR[class_id % len(PALETTE_BGR)]
+    """``class_id``'s colour, BGR."""
+    return palette.class_bgr(class_id)
+
+
+def label_text_colour(class_id: int) -> tuple[int, int, int]:
+    """Black or white, whichever reads better on ``class_id``'s colour (BGR)."""
+    r, g, b = palette.label_text_rgb(class_id)
+    return (b, g, r)
 
 
 def fit_within(frame: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
@@ -78,7 +80,7 @@ def draw_detections(
             (x1 + 2, ty - 2),
             cv2.FONT_HERSHEY_SIMPLEX,
             scale,
-            (255, 255, 255),
+            label_text_colour(det.class_id),
             1,
             cv2.LINE_AA,
         )

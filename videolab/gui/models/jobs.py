@@ -64,6 +64,16 @@ def job_seconds(job: JobDTO) -> float | None:
     return (job.finished_at - job.started_at).total_seconds()
 
 
+def job_rate(job: JobDTO) -> float | None:
+    """Frames per second over the job's whole run (start to end: starting the process,
+    loading the model and saving the result included), once it has ended. The results
+    viewer shows it beside the detection rate (the result's own ``fps``), under its name."""
+    seconds = job_seconds(job)
+    if not seconds or not job.frames_processed:
+        return None
+    return job.frames_processed / seconds
+
+
 def cost_text(job: JobDTO) -> str:
     if job.charged_milli is not None:
         return fmt.amount(job.charged_milli)
@@ -88,7 +98,7 @@ class JobTableModel(DtoTableModel[JobDTO]):
                 tooltip=lambda j: j.error or self._phase(j) or status_word(j.status),
             ),
             Column("Progress", self._progress_text, sort=self._fraction, align=CENTER),
-            Column("FPS", self._fps_text, align=RIGHT),
+            Column("FPS", self._fps_text, align=RIGHT, tooltip=self._fps_tip),
             Column("Frames", self._frames_text, sort=lambda j: j.frames_total, align=RIGHT),
             Column(
                 "Cost",
@@ -150,10 +160,22 @@ class JobTableModel(DtoTableModel[JobDTO]):
         live = self.live.get(job.id)
         if live is not None and live.fps > 0:
             return f"{live.fps:.1f}"
-        seconds = job_seconds(job)
-        if seconds and job.frames_processed:
-            return f"{job.frames_processed / seconds:.1f}"
-        return ""
+        rate = job_rate(job)
+        return "" if rate is None else f"{rate:.1f}"
+
+    def _fps_tip(self, job: JobDTO) -> str:
+        # Two measures share the column: say which one a cell shows (the results viewer
+        # names both).
+        live = self.live.get(job.id)
+        if live is not None and live.fps > 0:
+            return "Detection rate so far: frames per second since the first frame"
+        if job_rate(job) is None:
+            return ""
+        return (
+            f"Whole job: {job.frames_processed:,} frames in {fmt.duration(job_seconds(job))}, "
+            "from start to end (loading the model included). The results show the detection "
+            "rate too."
+        )
 
     def _frames_text(self, job: JobDTO) -> str:
         return f"{self._done(job):,} / {job.frames_total:,}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -10,12 +10,11 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSize,
     Qt,
 )
 from PySide6.QtGui import QPixmap
 
-from videolab.gui.models.roles import DTO_ROLE, ID_ROLE, SORT_ROLE
+from videolab.gui.models.roles import DTO_ROLE, ID_ROLE, SORT_ROLE, USER
 from videolab.gui.models.table import CENTER, LEFT, RIGHT
 
 Index = QModelIndex | QPersistentModelIndex
@@ -81,12 +80,32 @@ class DetectionTableModel(QAbstractTableModel):
         return list(self._rows)
 
 
+def media_time(seconds: float) -> str:
+    """A moment in a video: "4.25 s" under a minute, "1:02.50" after."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:05.2f}"
+    return f"{minutes}:{secs:05.2f}"
+
+
+#: A filmstrip tile's time in the video (seconds, the result's ``time_s``), or None.
+TIME_ROLE = USER + 40
+#: A filmstrip tile's thumbnail (QPixmap), or None until it has been decoded.
+THUMBNAIL_ROLE = USER + 41
+
+
 class ThumbnailStripModel(QAbstractListModel):
-    """Sampled processed frames; thumbnails arrive later from a worker, row by row."""
+    """Sampled processed frames, each with its frame number (0-based, as everywhere) and its
+    time; thumbnails arrive later from a worker, row by row."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._frames: list[int] = []
+        self._times: dict[int, float] = {}
         self._pixmaps: dict[int, QPixmap] = {}
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -96,21 +115,23 @@ class ThumbnailStripModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._frames):
             return None
         frame = self._frames[index.row()]
+        time_s = self._times.get(frame)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{frame}"
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == THUMBNAIL_ROLE:
             return self._pixmaps.get(frame)
+        if role == TIME_ROLE:
+            return time_s
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Frame {frame}"
+            return f"Frame {frame}" + ("" if time_s is None else f" at {media_time(time_s)}")
         if role in (ID_ROLE, SORT_ROLE):
             return frame
-        if role == Qt.ItemDataRole.SizeHintRole:
-            return QSize(112, 84)
         return None
 
-    def set_frames(self, frames: Sequence[int]) -> None:
+    def set_frames(self, frames: Sequence[int], times: Mapping[int, float] | None = None) -> None:
         self.beginResetModel()
         self._frames = list(frames)
+        self._times = dict(times or {})
         self._pixmaps = {}
         self.endResetModel()
 
@@ -119,7 +140,7 @@ class ThumbnailStripModel(QAbstractListModel):
         if frame in self._frames:
             row = self._frames.index(frame)
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+            self.dataChanged.emit(idx, idx, [THUMBNAIL_ROLE])
 
     def frames(self) -> list[int]:
         return list(self._frames)

@@ -1,12 +1,18 @@
 """Per-class detection counts over the processed frames, painted with QPainter.
 
-Clicking or dragging on the chart asks to jump to the nearest processed frame.
+Readable at any length: the classes are stacked (a band each, so no line hides another), the
+few most frequent are named and the rest summed as "other", and a long job is averaged into
+one point per couple of pixels (mean detections per frame in each bin) instead of drawing
+thousands of points on top of each other. Clicking or dragging jumps to the nearest processed
+frame.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -18,10 +24,86 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QPolygonF,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from videolab.gui.widgets import look
+
+#: Classes named in the chart; the others are summed as "other".
+MAX_NAMED = 5
+OTHER = "other"
+#: Pixels per point: a longer series is averaged into bins this wide.
+BIN_PX = 3
+X_TITLE = "frame"
+Y_TITLE = "detections"
+
+
+@dataclass(frozen=True)
+class Band:
+    """One stacked band: a class (or "other", class_id None) and its count in each frame."""
+
+    name: str
+    class_id: int | None
+    values: tuple[float, ...]
+
+    @property
+    def total(self) -> int:
+        return round(sum(self.values))
+
+
+def limit_series(
+    series: Mapping[str, tuple[int, Sequence[int]]], named: int = MAX_NAMED
+) -> list[Band]:
+    """The ``named`` classes with the most detections, most first, then "other" (the sum of
+    the rest) when there is a rest."""
+    ranked = sorted(series.items(), key=lambda kv: (-sum(kv[1][1]), kv[0]))
+    bands = [Band(name, cid, tuple(float(v) for v in values)) for name, (cid, values) in
+             ranked[:named]]
+    rest = ranked[named:]
+    if rest:
+        length = max(len(values) for _, (_, values) in rest)
+        summed = [0.0] * length
+        for _, (_, values) in rest:
+            for i, v in enumerate(values):
+                summed[i] += v
+        bands.append(Band(OTHER, None, tuple(summed)))
+    return bands
+
+
+def bin_means(
+    frames: Sequence[int], bands: Sequence[Sequence[float]], bins: int
+) -> tuple[list[float], list[list[float]]]:
+    """The frames cut into at most ``bins`` equal stretches of the frame range: for each
+    stretch that holds processed frames, the mean of their frame numbers (where it is drawn)
+    and each band's mean count per frame. With no more frames than bins, the frames as they
+    are."""
+    if len(frames) <= bins:
+        return [float(f) for f in frames], [[float(v) for v in b] for b in bands]
+    lo, hi = frames[0], frames[-1]
+    span = hi - lo + 1
+    sums = [0.0] * bins
+    counts = [0] * bins
+    band_sums = [[0.0] * bins for _ in bands]
+    for i, frame in enumerate(frames):
+        k = min(bins - 1, (frame - lo) * bins // span)
+        sums[k] += frame
+        counts[k] += 1
+        for b, values in enumerate(bands):
+            band_sums[b][k] += values[i]
+    kept = [k for k in range(bins) if counts[k]]
+    xs = [sums[k] / counts[k] for k in kept]
+    return xs, [[s[k] / counts[k] for k in kept] for s in band_sums]
+
+
+def nice_step(top: float, ticks: int = 4) -> int:
+    """An integer tick step (1, 2, 5, 10, 20, 50...) giving at most ``ticks`` steps to ``top``."""
+    raw = max(1.0, top / ticks)
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * power >= raw:
+            return int(m * power)
+    return int(10 * power)
 
 
 class CountsChart(QWidget):
@@ -30,33 +112,70 @@ class CountsChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.frames: list[int] = []
-        self.series: dict[str, tuple[int, list[int]]] = {}
+        self.bands: list[Band] = []
         self.cursor_frame: int | None = None
-        self.setMinimumHeight(150)
+        # What is painted: the bins for the current width (recomputed when it changes).
+        self.xs: list[float] = []
+        self.stacks: list[list[float]] = []  # per band, the top of its band at each x
+        self.per_point = 1.0  # frames averaged into one point (1: every frame drawn)
+        self._binned_for = -1
+        self.setMinimumHeight(160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMouseTracking(False)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Detections per class in each processed frame; click to jump there")
+        self.setToolTip(
+            "Detections per processed frame, one band per class (stacked); "
+            "click to jump to a frame"
+        )
 
     def sizeHint(self) -> QSize:
-        return QSize(480, 180)
+        return QSize(480, 200)
 
     def set_data(
         self, frames: Sequence[int], series: Mapping[str, tuple[int, Sequence[int]]]
     ) -> None:
         self.frames = list(frames)
-        self.series = {name: (cid, list(values)) for name, (cid, values) in series.items()}
+        self.bands = limit_series(series)
+        self._binned_for = -1
         self.update()
 
     def set_cursor(self, frame: int | None) -> None:
         self.cursor_frame = frame
         self.update()
 
+    # -- data as drawn -----------------------------------------------------------------------
+    def bins(self) -> int:
+        return max(1, int(self.plot_rect().width() // BIN_PX))
+
+    def _bin(self) -> None:
+        bins = self.bins()
+        if bins == self._binned_for:
+            return
+        self._binned_for = bins
+        self.xs, means = bin_means(self.frames, [b.values for b in self.bands], bins)
+        self.per_point = len(self.frames) / max(1, len(self.xs))
+        running = [0.0] * len(self.xs)
+        self.stacks = []
+        for values in means:
+            running = [r + v for r, v in zip(running, values, strict=True)]
+            self.stacks.append(running)
+
+    def y_top(self) -> int:
+        """The top of the y axis: the highest stack, rounded up to a tick."""
+        self._bin()
+        peak = max(self.stacks[-1], default=0.0) if self.stacks else 0.0
+        step = nice_step(peak)
+        return max(1, math.ceil(peak / step) * step)
+
     # -- geometry ----------------------------------------------------------------------------
     def plot_rect(self) -> QRectF:
         fm = QFontMetrics(self.font())
-        left = fm.horizontalAdvance("0000") + 10
-        return QRectF(self.rect()).adjusted(left, fm.height() + 10, -12, -(fm.height() + 10))
+        # left: the y title (turned) and the widest tick label; top: the legend; bottom: the
+        # x tick labels and the x title.
+        left = fm.height() + fm.horizontalAdvance("00000") + 8
+        return QRectF(self.rect()).adjusted(
+            left, fm.height() + 10, -(fm.horizontalAdvance("0") + 6), -(2 * fm.height() + 8)
+        )
 
     def _x_range(self) -> tuple[int, int]:
         if not self.frames:
@@ -79,11 +198,24 @@ class CountsChart(QWidget):
         candidates = [self.frames[j] for j in (i - 1, i) if 0 <= j < len(self.frames)]
         return min(candidates, key=lambda f: abs(f - target))
 
-    def _y_max(self) -> int:
-        peak = max((max(v) for _, v in self.series.values() if v), default=0)
-        return max(1, peak)
+    def x_title(self) -> str:
+        if self.per_point > 1.05:
+            return f"{X_TITLE} (each point: mean of {self.per_point:.0f} frames)"
+        return X_TITLE
+
+    def label_rect(self, text: str, x: float, y: float) -> QRectF:
+        """Where a tick label centred on ``x`` goes: shifted in so that it is never cut off
+        at the widget's edges."""
+        fm = QFontMetrics(self.font())
+        w = fm.horizontalAdvance(text) + 2
+        left = min(max(0.0, x - w / 2), self.width() - w)
+        return QRectF(left, y, w, fm.height())
 
     # -- events ------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._binned_for = -1
+        super().resizeEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         frame = self.frame_at(event.position().x())
         if frame is not None:
@@ -93,77 +225,117 @@ class CountsChart(QWidget):
         if event.buttons() & Qt.MouseButton.LeftButton:
             self.mousePressEvent(event)
 
+    def colour(self, band: Band) -> QColor:
+        return look.other_colour() if band.class_id is None else look.class_colour(band.class_id)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
-        r = self.plot_rect()
-        fm = QFontMetrics(self.font())
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
         if not self.frames:
             painter.setPen(look.muted())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No detections to chart")
             return
-        y_max = self._y_max()
+        self._bin()
+        self._paint_axes(painter)
+        self._paint_bands(painter)
+        self._paint_legend(painter)
+        if self.cursor_frame is not None:
+            r = self.plot_rect()
+            x = self.x_of(self.cursor_frame)
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1.5))
+            painter.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+
+    def _paint_axes(self, painter: QPainter) -> None:
+        pal = self.palette()
+        r = self.plot_rect()
+        fm = QFontMetrics(self.font())
+        top = self.y_top()
+        step = nice_step(top)
         grid = QPen(pal.color(QPalette.ColorRole.Mid))
         grid.setStyle(Qt.PenStyle.DotLine)
-        steps = min(y_max, 4)
-        for i in range(steps + 1):
-            value = round(y_max * i / steps)
-            y = r.bottom() - value / y_max * r.height()
+        for value in range(0, top + 1, step):
+            y = r.bottom() - value / top * r.height()
             painter.setPen(grid)
             painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
             painter.setPen(look.muted())
             painter.drawText(
                 QRectF(0, y - fm.height() / 2, r.left() - 6, fm.height()),
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                str(value),
+                f"{value:,}",
             )
         lo, hi = self._x_range()
-        for frame in (lo, (lo + hi) // 2, hi):
-            x = self.x_of(frame)
+        for frame in sorted({lo, (lo + hi) // 2, self.frames[-1]}):
+            text = f"{frame:,}"
             painter.drawText(
-                QRectF(x - 40, r.bottom() + 4, 80, fm.height()),
+                self.label_rect(text, self.x_of(frame), r.bottom() + 4),
                 int(Qt.AlignmentFlag.AlignCenter),
-                f"{frame}",
+                text,
             )
-        for _name, (cid, values) in self.series.items():
-            colour = look.class_colour(cid)
-            points = [
-                QPointF(self.x_of(f), r.bottom() - v / y_max * r.height())
-                for f, v in zip(self.frames, values, strict=False)
-            ]
-            if len(points) == 1:
-                painter.setPen(QPen(colour, 2.0))
+        # axis titles: x centred under the tick labels, y turned along the left edge
+        painter.drawText(
+            QRectF(r.left(), r.bottom() + 4 + fm.height(), r.width(), fm.height()),
+            int(Qt.AlignmentFlag.AlignCenter),
+            fm.elidedText(self.x_title(), Qt.TextElideMode.ElideRight, int(r.width())),
+        )
+        painter.save()
+        painter.translate(2, r.center().y())
+        painter.rotate(-90)
+        painter.drawText(
+            QRectF(-r.height() / 2, 0, r.height(), fm.height()),
+            int(Qt.AlignmentFlag.AlignCenter),
+            Y_TITLE,
+        )
+        painter.restore()
+
+    def _paint_bands(self, painter: QPainter) -> None:
+        r = self.plot_rect()
+        top = self.y_top()
+        xs = [self.x_of(x) for x in self.xs]
+
+        def y(v: float) -> float:
+            return r.bottom() - v / top * r.height()
+
+        below = [0.0] * len(xs)
+        for band, stack in zip(self.bands, self.stacks, strict=True):
+            colour = self.colour(band)
+            if len(xs) == 1:  # one processed frame: a stacked column
+                painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(colour)
-                painter.drawEllipse(points[0], 3, 3)
-                continue
-            fill = QColor(colour)
-            fill.setAlpha(45)
-            area = QPolygonF(
-                [QPointF(points[0].x(), r.bottom()), *points, QPointF(points[-1].x(), r.bottom())]
-            )
+                painter.drawRect(QRectF(xs[0] - 4, y(stack[0]), 8, y(below[0]) - y(stack[0])))
+            else:
+                upper = [QPointF(x, y(v)) for x, v in zip(xs, stack, strict=True)]
+                lower = [QPointF(x, y(v)) for x, v in zip(xs, below, strict=True)]
+                fill = QColor(colour)
+                fill.setAlpha(150)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(fill)
+                painter.drawPolygon(QPolygonF([*upper, *reversed(lower)]))
+                painter.setPen(QPen(colour.darker(115), 1.2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawPolyline(QPolygonF(upper))
+            below = stack
+
+    def legend_entries(self) -> list[tuple[Band, str]]:
+        """The legend as drawn: "name (total)" when all fit, else names, elided to fit."""
+        fm = QFontMetrics(self.font())
+        width = self.plot_rect().width()
+        for text in (lambda b: f"{b.name} ({b.total:,})", lambda b: b.name):
+            entries = [(b, text(b)) for b in self.bands]
+            if sum(fm.horizontalAdvance(t) + 24 for _, t in entries) <= width:
+                return entries
+        each = max(24, int(width / max(1, len(self.bands))) - 24)
+        return [(b, fm.elidedText(b.name, Qt.TextElideMode.ElideRight, each)) for b in self.bands]
+
+    def _paint_legend(self, painter: QPainter) -> None:
+        pal = self.palette()
+        fm = QFontMetrics(self.font())
+        x = self.plot_rect().left()
+        for band, label in self.legend_entries():
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawPolygon(area)
-            painter.setPen(QPen(colour, 1.6))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPolyline(QPolygonF(points))
-        # legend: totals per class; names only when the totals do not fit
-        labels = [
-            (cid, f"{name} ({sum(values)})", name) for name, (cid, values) in self.series.items()
-        ]
-        full = sum(fm.horizontalAdvance(t) + 28 for _, t, _ in labels)
-        x = r.left()
-        for cid, text, short in labels:
-            label = text if full <= r.width() else short
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(look.class_colour(cid))
+            painter.setBrush(self.colour(band))
             painter.drawRoundedRect(QRectF(x, 4 + (fm.height() - 10) / 2, 10, 10), 2, 2)
             painter.setPen(pal.color(QPalette.ColorRole.Text))
             painter.drawText(QPointF(x + 14, 4 + fm.ascent()), label)
-            x += fm.horizontalAdvance(label) + 28
-        if self.cursor_frame is not None:
-            x = self.x_of(self.cursor_frame)
-            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1.5))
-            painter.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+            x += fm.horizontalAdvance(label) + 24

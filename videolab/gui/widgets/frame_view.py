@@ -208,7 +208,7 @@ class FrameView(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRect(label)
-            painter.setPen(QColor("black"))
+            painter.setPen(look.class_text_colour(int(det.get("class_id", 0))))
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
 
 

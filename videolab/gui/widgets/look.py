@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from videolab.domain.enums import JobStatus
+from videolab.inference import palette as class_palette
 
 STATUS_HUES = {
     JobStatus.PENDING: 45,
@@ -49,8 +50,18 @@ def status_colours(status: JobStatus, pal: QPalette | None = None) -> tuple[QCol
 
 
 def class_colour(class_id: int) -> QColor:
-    """A distinct, saturated colour per detection class (golden-angle hues)."""
-    return QColor.fromHsv(int(class_id * 137.508) % 360, 210, 245)
+    """``class_id``'s colour: the one the annotated frames (live preview, ZIP) are drawn in."""
+    return QColor(*class_palette.class_rgb(class_id))
+
+
+def class_text_colour(class_id: int) -> QColor:
+    """The text colour of a label on ``class_id``'s colour (as on the annotated frames)."""
+    return QColor(*class_palette.label_text_rgb(class_id))
+
+
+def other_colour() -> QColor:
+    """The colour of "other" (the classes a chart does not name)."""
+    return QColor(*class_palette.OTHER_RGB)
 
 
 def muted(pal: QPalette | None = None) -> QColor:

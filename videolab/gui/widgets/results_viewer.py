@@ -5,24 +5,25 @@ lines and zones drawn on the frame."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListView,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QStackedWidget,
@@ -37,12 +38,15 @@ from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.frames import FrameReader, make_thumbnails, sample
-from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel
+from videolab.gui.models.jobs import job_rate, job_seconds
+from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel, media_time
 from videolab.gui.models.roles import DTO_ROLE, ID_ROLE
 from videolab.gui.ops import Latest, Queue
 from videolab.gui.save_dialog import ask_export_path, suggested_name
 from videolab.gui.widgets import look
 from videolab.gui.widgets.counts_chart import CountsChart
+from videolab.gui.widgets.elided import ElidedLines
+from videolab.gui.widgets.filmstrip import Filmstrip
 from videolab.gui.widgets.frame_view import FrameView
 from videolab.gui.widgets.videos_panel import table
 from videolab.services.app import VideoLab
@@ -122,6 +126,23 @@ def counts_text(counts: Any) -> str:
     return "\n".join(rows)
 
 
+def speed_texts(summary: dict[str, Any], job: JobDTO | None) -> list[str]:
+    """The job's speed, named for what it measures. The result's ``fps`` is the detection
+    rate (frames over the time from the first frame to the last, the model already loaded);
+    the Jobs table shows frames over the job's whole run (start to end, loading the model,
+    exporting it, saving the result included). Both are shown, each with its name, and the
+    second is the Jobs table's own figure."""
+    texts = []
+    if summary.get("fps"):
+        texts.append(f"detection {float(summary['fps']):.1f} frames/s")
+    overall = job_rate(job) if job is not None else None
+    if overall is not None and job is not None:
+        texts.append(
+            f"whole job {overall:.1f} frames/s in {fmt.duration(job_seconds(job))}"
+        )
+    return texts
+
+
 class ResultsViewer(QWidget):
     frame_shown = Signal(int)
     exported = Signal(str, str)  # format, path
@@ -134,6 +155,9 @@ class ResultsViewer(QWidget):
         self.job: JobDTO | None = None
         self.result: dict[str, Any] = {}
         self.frames: list[int] = []
+        #: Each processed frame's time in the video (the result's ``time_s``): the real
+        #: timestamps of a variable frame rate video, not frame / fps.
+        self.times: dict[int, float] = {}
         self.by_index: dict[int, list[dict[str, Any]]] = {}
         self.reader: FrameReader | None = None
         self.current_frame: int | None = None
@@ -152,15 +176,12 @@ class ResultsViewer(QWidget):
 
         self.title = QLabel("Results")
         look.heading(self.title, 1.4)
-        self.summary = QLabel()
+        # Two lines whose height never depends on the text (what was found; how it ran): a
+        # wrapped label grew a turn after its text did and was painted over the title.
+        self.summary = ElidedLines(2)
         self.summary.setStyleSheet(f"color: {look.muted().name()}")
-        self.summary.setWordWrap(True)
         head = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        titles.addWidget(self.title)
-        titles.addWidget(self.summary)
-        head.addLayout(titles, 1)
+        head.addWidget(self.title, 1)
         head.addWidget(QLabel("Export:"))
         self.export_buttons: dict[str, QPushButton] = {}
         for key, label, _ext in EXPORTS:
@@ -206,8 +227,9 @@ class ResultsViewer(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._slider_moved)
+        # A fixed width (sized for the longest text this result can show, set when it
+        # loads), so nothing beside it moves as the frame changes.
         self.frame_label = QLabel("–")
-        self.frame_label.setMinimumWidth(150)
         controls = QHBoxLayout()
         for w in (
             self.first_button,
@@ -219,8 +241,10 @@ class ResultsViewer(QWidget):
             controls.addWidget(w)
         controls.addWidget(self.slider, 1)
         # The frame position and the overlay switches on their own row: with Trails beside
-        # them the slider had no width left in a 1024-pixel window.
+        # them the slider had no width left in a 1024-pixel window. The slider takes all the
+        # row's width the buttons leave.
         self.slider.setMinimumWidth(160)
+        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         overlays = QHBoxLayout()
         overlays.addWidget(self.frame_label)
         overlays.addStretch(1)
@@ -229,17 +253,8 @@ class ResultsViewer(QWidget):
         overlays.addWidget(self.trails)
 
         self.strip_model = ThumbnailStripModel(self)
-        self.strip = QListView()
+        self.strip = Filmstrip()
         self.strip.setModel(self.strip_model)
-        self.strip.setViewMode(QListView.ViewMode.IconMode)
-        self.strip.setFlow(QListView.Flow.LeftToRight)
-        self.strip.setWrapping(False)
-        self.strip.setIconSize(QSize(96, 54))
-        self.strip.setSpacing(4)
-        self.strip.setFixedHeight(100)
-        self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.strip.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.strip.clicked.connect(lambda idx: self.show_frame(int(idx.data(ID_ROLE))))
 
         self.det_model = DetectionTableModel(self)
@@ -331,6 +346,7 @@ class ResultsViewer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(head)
+        layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
 
         self.timer = QTimer(self)
@@ -381,7 +397,7 @@ class ResultsViewer(QWidget):
         self.close_reader()
         self.job = job
         self.title.setText(f"Results — {job.video_name}")
-        self.summary.setText("Loading…")
+        self.summary.set_lines(["Loading…"])
         self._set_enabled(False)
         self._frame.drop()
         self._geometry.drop()
@@ -396,7 +412,9 @@ class ResultsViewer(QWidget):
         self.result = result
         frames = result.get("frames", [])
         self.by_index = {int(f["index"]): list(f.get("detections", [])) for f in frames}
+        self.times = {int(f["index"]): float(f.get("time_s") or 0.0) for f in frames}
         self.frames = sorted(self.by_index)
+        self._size_frame_label()
         self.reader = FrameReader(video_path) if video_path is not None else None
         self._summarise()
         self._chart()
@@ -417,37 +435,51 @@ class ResultsViewer(QWidget):
         per_class = summary.get("per_class", {})
         counts = ", ".join(f"{n} {name}" for name, n in per_class.items()) or "no detections"
         carbon = self.result.get("carbon") or {}
-        parts = [
-            f"{summary.get('processed_frames', len(self.frames)):,} frames",
-            counts,
-        ]
+        found = [f"{summary.get('processed_frames', len(self.frames)):,} frames", counts]
         if "unique_per_class" in summary:  # a tracked job: distinct objects, not boxes
-            parts.append(f"objects: {fmt.objects(summary['unique_per_class'])}")
-        parts.append(f"model {self.result.get('model', {}).get('name', '?')}")
+            found.append(f"objects: {fmt.objects(summary['unique_per_class'])}")
+        ran = [f"model {self.result.get('model', {}).get('name', '?')}"]
         if summary.get("device"):
-            parts.append(f"{summary.get('device')} / {summary.get('backend', '?')}")
-        if summary.get("fps"):
-            parts.append(f"{float(summary['fps']):.1f} frames/s")
+            ran.append(f"{summary.get('device')} / {summary.get('backend', '?')}")
+        ran.extend(speed_texts(summary, self.job))
         if carbon.get("grams") is not None:
-            parts.append(fmt.carbon(float(carbon["grams"])))
-        self.summary.setText(" · ".join(parts))
+            ran.append(fmt.carbon(float(carbon["grams"])))
+        self.summary.set_lines([" · ".join(found), " · ".join(ran)])
 
     def _chart(self) -> None:
         names = self.result.get("model", {}).get("classes", {})
-        series: dict[str, tuple[int, list[int]]] = {}
-        ids = sorted({int(d.get("class_id", 0)) for dets in self.by_index.values() for d in dets})
-        for cid in ids:
-            name = str(names.get(str(cid), cid))
-            values = [
-                sum(1 for d in self.by_index[f] if int(d.get("class_id", -1)) == cid)
-                for f in self.frames
-            ]
-            series[name] = (cid, values)
+        per_frame: dict[int, Counter[int]] = {
+            f: Counter(int(d.get("class_id", 0)) for d in self.by_index[f]) for f in self.frames
+        }
+        ids = sorted({cid for counter in per_frame.values() for cid in counter})
+        series = {
+            str(names.get(str(cid), cid)): (cid, [per_frame[f][cid] for f in self.frames])
+            for cid in ids
+        }
         self.chart.set_data(self.frames, series)
+
+    def frame_text(self, frame: int) -> str:
+        """Where the viewer is: the frame number (0-based, as in the result JSON, the ZIP's
+        file names, the run dialog and the CLI), its time in the video, and the range."""
+        first, last = (self.frames[0], self.frames[-1]) if self.frames else (frame, frame)
+        time_s = media_time(self.times.get(frame, 0.0))
+        return f"frame {frame:,} of {first:,}–{last:,} · {time_s}"
+
+    def _size_frame_label(self) -> None:
+        """Fix the frame label's width to its longest text for this result (the last frame
+        at the latest time, digits drawn at their widest), so it never changes width."""
+        fm = QFontMetrics(self.frame_label.font())
+        if not self.frames:
+            self.frame_label.setFixedWidth(fm.horizontalAdvance("frame 0 of 0–0 · 0.00 s") + 8)
+            return
+        # The last frame is the latest, with the most digits; each digit as wide as the
+        # widest (proportional fonts).
+        widest = re.sub(r"\d", "8", self.frame_text(self.frames[-1]))
+        self.frame_label.setFixedWidth(fm.horizontalAdvance(widest) + 8)
 
     def _thumbnails(self, video_path: Path | None) -> None:
         chosen = sample(self.frames, STRIP_SIZE)
-        self.strip_model.set_frames(chosen)
+        self.strip_model.set_frames(chosen, self.times)
         if video_path is None or not chosen:
             return
         self._thumbs.run(
@@ -492,13 +524,12 @@ class ResultsViewer(QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(pos)
         self.slider.blockSignals(False)
-        fps = float(self.result.get("video", {}).get("fps") or 0)
-        time_s = frame / fps if fps else 0.0
-        self.frame_label.setText(f"frame {frame} · {time_s:.2f} s · {pos + 1}/{len(self.frames)}")
+        self.frame_label.setText(self.frame_text(frame))
         self.chart.set_cursor(frame)
         row = self.strip_model.row_of(frame)
         if row >= 0:
             self.strip.setCurrentIndex(self.strip_model.index(row))
+            self.strip.scrollTo(self.strip_model.index(row))
         self.frame_shown.emit(frame)
 
     def _zip_frame(self, jpeg: bytes) -> None:
@@ -555,9 +586,11 @@ class ResultsViewer(QWidget):
     # -- tracks ------------------------------------------------------------------------------
     def trail_points(self, frame: int) -> list[tuple[int, list[tuple[float, float]]]]:
         """For each track in ``frame``: its class id and box centres over the processed frames
-        of the last TRAIL_SECONDS up to ``frame``, oldest first."""
-        fps = float(self.result.get("video", {}).get("fps") or 25.0)
-        recent = [f for f in self.frames if frame - TRAIL_SECONDS * fps <= f <= frame]
+        of the last TRAIL_SECONDS up to ``frame`` (by their times in the video), oldest first."""
+        now = self.times.get(frame, 0.0)
+        recent = [
+            f for f in self.frames if f <= frame and now - TRAIL_SECONDS <= self.times[f] <= now
+        ]
         trails = []
         for det in self.by_index.get(frame, []):
             track_id = det.get("track_id")
