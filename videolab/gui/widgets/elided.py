@@ -45,8 +45,12 @@ class ElidedLines(QLabel):
     def lines(self) -> list[str]:
         return list(self._lines)
 
-    def full_text(self) -> str:
+    def text(self) -> str:
+        """The whole text, lines joined by newlines (what is shown may be cut: ``shown``)."""
         return "\n".join(self._lines)
+
+    def shown(self) -> str:
+        return super().text()
 
     def _elide(self) -> None:
         fm = QFontMetrics(self.font())

@@ -126,6 +126,18 @@ def counts_text(counts: Any) -> str:
     return "\n".join(rows)
 
 
+def frame_times(result: dict[str, Any]) -> dict[int, float]:
+    """Each processed frame's time in the video: its ``time_s`` (the frame's own timestamp,
+    right for variable frame rate video too); frame / fps only for a frame without one."""
+    fps = float(result.get("video", {}).get("fps") or 0.0)
+    times = {}
+    for f in result.get("frames", []):
+        index = int(f["index"])
+        time_s = f.get("time_s")
+        times[index] = float(time_s) if time_s is not None else (index / fps if fps else 0.0)
+    return times
+
+
 def speed_texts(summary: dict[str, Any], job: JobDTO | None) -> list[str]:
     """The job's speed, named for what it measures. The result's ``fps`` is the detection
     rate (frames over the time from the first frame to the last, the model already loaded);
@@ -412,7 +424,7 @@ class ResultsViewer(QWidget):
         self.result = result
         frames = result.get("frames", [])
         self.by_index = {int(f["index"]): list(f.get("detections", [])) for f in frames}
-        self.times = {int(f["index"]): float(f.get("time_s") or 0.0) for f in frames}
+        self.times = frame_times(result)
         self.frames = sorted(self.by_index)
         self._size_frame_label()
         self.reader = FrameReader(video_path) if video_path is not None else None
