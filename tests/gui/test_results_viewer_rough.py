@@ -225,6 +225,8 @@ def test_a_long_job_is_drawn_as_stacked_bands_one_point_per_few_pixels(qtbot) ->
     assert len(chart.xs) <= chart.plot_rect().width() / BIN_PX
     assert len(chart.bands) == MAX_NAMED + 1  # legible legend
     assert len(chart.legend_entries()) == MAX_NAMED + 1
+    assert len(chart.legend_rows()) <= 2  # wrapped onto a second row rather than cut
+    assert not any("…" in text for _, text in chart.legend_entries())
     # stacked: each band sits on the one below, so no band hides another
     for lower, upper in zip(chart.stacks, chart.stacks[1:], strict=False):
         assert all(u >= lo for u, lo in zip(upper, lower, strict=True))
@@ -271,6 +273,11 @@ def test_filmstrip_tiles_are_labelled_and_never_white(qtbot) -> None:  # type: i
     tile = strip.itemDelegate().sizeHint(option, model.index(0))
     assert tile.height() >= 54 + QFontMetrics(strip.font()).height()
     assert strip.height() >= tile.height() + 2 * strip.spacing()
+    # a long job's caption widens its tile instead of being cut
+    model.set_frames([15_923], {15_923: 531.43})
+    wide = strip.itemDelegate().sizeHint(option, model.index(0))
+    assert wide.width() >= QFontMetrics(strip.font()).horizontalAdvance("15923 · 8:51.43")
+    model.set_frames([0, 24, 48], {0: 0.0, 24: 1.0, 48: 2.5})
     rgb = rgb_of(strip.grab().toImage())
     assert not (rgb == 255).all(axis=2).any(), "a white pixel: the white list base or tile"
     neutral = placeholder_colour(strip.palette()).getRgb()[:3]
@@ -309,11 +316,16 @@ def test_the_slider_takes_the_row_and_the_frame_label_keeps_its_width(  # type: 
 def test_frames_are_numbered_from_0_everywhere_in_the_viewer(window: MainWindow) -> None:
     viewer = open_result(window, result_json([frame(i, i / 24, 0) for i in range(240)]))
     assert viewer.frame_label.text() == "frame 0 of 0–239 · 0.00 s"
+    assert viewer.strip.currentIndex().data() == "0"  # the first tile, selected on opening
     viewer.step_to(-1)
     assert viewer.frame_label.text() == "frame 239 of 0–239 · 9.96 s"
     assert viewer.det_title.text().startswith("Detections in frame 239")
     assert not re.search(r"\b240\b", viewer.frame_label.text())  # no 1-based position
     assert viewer.strip_model.frames()[-1] == 239
+    assert viewer.strip.currentIndex().data() == "239"  # its tile is the selected one
+    viewer.show_frame(100)  # between two sampled tiles: the one before is selected
+    tile = int(viewer.strip.currentIndex().data())
+    assert tile <= 100 < viewer.strip_model.frames()[viewer.strip.currentIndex().row() + 1]
 
 
 def test_the_time_shown_is_each_frames_own_time_s(window: MainWindow) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -147,3 +148,7 @@ class ThumbnailStripModel(QAbstractListModel):
 
     def row_of(self, frame: int) -> int:
         return self._frames.index(frame) if frame in self._frames else -1
+
+    def row_at_or_before(self, frame: int) -> int:
+        """The tile of ``frame``, or of the last sampled frame before it (-1: none)."""
+        return bisect.bisect_right(self._frames, frame) - 1

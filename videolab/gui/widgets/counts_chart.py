@@ -36,6 +36,8 @@ OTHER = "other"
 #: Pixels per point: a longer series is averaged into bins this wide.
 BIN_PX = 3
 X_TITLE = "frame"
+LEGEND_ROWS = 2
+LEGEND_GAP = 24  # a swatch, its gap and the space before the next entry
 Y_TITLE = "detections"
 
 
@@ -168,13 +170,17 @@ class CountsChart(QWidget):
         return max(1, math.ceil(peak / step) * step)
 
     # -- geometry ----------------------------------------------------------------------------
+    def _left(self) -> float:
+        """The plot's left edge: room for the y title (turned) and the widest tick label."""
+        fm = QFontMetrics(self.font())
+        return fm.height() + fm.horizontalAdvance("00000") + 8
+
     def plot_rect(self) -> QRectF:
         fm = QFontMetrics(self.font())
-        # left: the y title (turned) and the widest tick label; top: the legend; bottom: the
-        # x tick labels and the x title.
-        left = fm.height() + fm.horizontalAdvance("00000") + 8
+        # top: the legend's rows; bottom: the x tick labels and the x title.
+        top = 6 + len(self.legend_rows()) * (fm.height() + 2) + 4
         return QRectF(self.rect()).adjusted(
-            left, fm.height() + 10, -(fm.horizontalAdvance("0") + 6), -(2 * fm.height() + 8)
+            self._left(), top, -(fm.horizontalAdvance("0") + 6), -(2 * fm.height() + 8)
         )
 
     def _x_range(self) -> tuple[int, int]:
@@ -317,25 +323,46 @@ class CountsChart(QWidget):
                 painter.drawPolyline(QPolygonF(upper))
             below = stack
 
-    def legend_entries(self) -> list[tuple[Band, str]]:
-        """The legend as drawn: "name (total)" when all fit, else names, elided to fit."""
+    def legend_rows(self) -> list[list[tuple[Band, str]]]:
+        """The legend as drawn, in at most LEGEND_ROWS rows: "name (total)" when that fits,
+        else the names, else the names cut to fit."""
         fm = QFontMetrics(self.font())
-        width = self.plot_rect().width()
+        width = self.width() - self._left() - 4
+
+        def flow(entries: list[tuple[Band, str]]) -> list[list[tuple[Band, str]]]:
+            rows: list[list[tuple[Band, str]]] = [[]]
+            used = 0.0
+            for band, text in entries:
+                need = fm.horizontalAdvance(text) + LEGEND_GAP
+                if rows[-1] and used + need > width:
+                    rows.append([])
+                    used = 0.0
+                rows[-1].append((band, text))
+                used += need
+            return rows if rows[0] else []
+
         for text in (lambda b: f"{b.name} ({b.total:,})", lambda b: b.name):
-            entries = [(b, text(b)) for b in self.bands]
-            if sum(fm.horizontalAdvance(t) + 24 for _, t in entries) <= width:
-                return entries
-        each = max(24, int(width / max(1, len(self.bands))) - 24)
-        return [(b, fm.elidedText(b.name, Qt.TextElideMode.ElideRight, each)) for b in self.bands]
+            rows = flow([(b, text(b)) for b in self.bands])
+            if len(rows) <= LEGEND_ROWS:
+                return rows
+        per_row = math.ceil(len(self.bands) / LEGEND_ROWS)
+        each = max(24, int(width / per_row) - LEGEND_GAP)
+        cut = [(b, fm.elidedText(b.name, Qt.TextElideMode.ElideRight, each)) for b in self.bands]
+        return [cut[i : i + per_row] for i in range(0, len(cut), per_row)]
+
+    def legend_entries(self) -> list[tuple[Band, str]]:
+        return [entry for row in self.legend_rows() for entry in row]
 
     def _paint_legend(self, painter: QPainter) -> None:
         pal = self.palette()
         fm = QFontMetrics(self.font())
-        x = self.plot_rect().left()
-        for band, label in self.legend_entries():
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self.colour(band))
-            painter.drawRoundedRect(QRectF(x, 4 + (fm.height() - 10) / 2, 10, 10), 2, 2)
-            painter.setPen(pal.color(QPalette.ColorRole.Text))
-            painter.drawText(QPointF(x + 14, 4 + fm.ascent()), label)
-            x += fm.horizontalAdvance(label) + 24
+        for i, row in enumerate(self.legend_rows()):
+            x = self._left()
+            top = 6 + i * (fm.height() + 2)
+            for band, label in row:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(self.colour(band))
+                painter.drawRoundedRect(QRectF(x, top + (fm.height() - 10) / 2, 10, 10), 2, 2)
+                painter.setPen(pal.color(QPalette.ColorRole.Text))
+                painter.drawText(QPointF(x + 14, top + fm.ascent()), label)
+                x += fm.horizontalAdvance(label) + LEGEND_GAP

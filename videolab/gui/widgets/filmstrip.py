@@ -37,8 +37,14 @@ def caption(frame: int, time_s: float | None) -> str:
 
 class FilmstripDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        # As wide as the caption when it is wider than the picture ("15923 · 8:51.43").
         fm = QFontMetrics(option.font)
-        return QSize(THUMB.width() + 2 * PAD, THUMB.height() + fm.height() + 3 * PAD)
+        width = max(THUMB.width(), fm.horizontalAdvance(self.text(index)) + 4)
+        return QSize(width + 2 * PAD, THUMB.height() + fm.height() + 3 * PAD)
+
+    @staticmethod
+    def text(index: Index) -> str:
+        return caption(int(index.data(Qt.ItemDataRole.DisplayRole)), index.data(TIME_ROLE))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
@@ -50,7 +56,8 @@ class FilmstripDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(pal.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(rect, 4, 4)
-        thumb = QRectF(rect.left() + PAD, rect.top() + PAD, THUMB.width(), THUMB.height())
+        thumb = QRectF(0, rect.top() + PAD, THUMB.width(), THUMB.height())
+        thumb.moveLeft(rect.center().x() - THUMB.width() / 2)
         pixmap = index.data(THUMBNAIL_ROLE)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(placeholder_colour(pal))
@@ -61,10 +68,11 @@ class FilmstripDelegate(QStyledItemDelegate):
             target.moveCenter(thumb.center())
             painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
         fm = QFontMetrics(option.font)
-        text_rect = QRectF(thumb.left(), thumb.bottom() + PAD, thumb.width(), fm.height())
+        text_rect = QRectF(rect.left() + PAD, thumb.bottom() + PAD, rect.width() - 2 * PAD,
+                           fm.height())
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.WindowText
         painter.setPen(QPen(pal.color(role)))
-        text = caption(int(index.data(Qt.ItemDataRole.DisplayRole)), index.data(TIME_ROLE))
+        text = self.text(index)
         painter.drawText(
             text_rect,
             int(Qt.AlignmentFlag.AlignCenter),
@@ -81,7 +89,6 @@ class Filmstrip(QListView):
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
         self.setMovement(QListView.Movement.Static)
-        self.setUniformItemSizes(True)
         self.setSpacing(2)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -186,8 +186,11 @@ class ResultsViewer(QWidget):
         self._saving = 0  # counting writes under way: a reload then would show older lines
         ctx.ops.changed.connect(self._changed)
 
-        self.title = QLabel("Results")
+        # Cut with "…" rather than widen the page: a long video name set the window's
+        # minimum width.
+        self.title = ElidedLines(1)
         look.heading(self.title, 1.4)
+        self.title.setText("Results")
         # Two lines whose height never depends on the text (what was found; how it ran): a
         # wrapped label grew a turn after its text did and was painted over the title.
         self.summary = ElidedLines(2)
@@ -437,15 +440,15 @@ class ResultsViewer(QWidget):
         self.slider.setValue(0)
         self.slider.blockSignals(False)
         self._set_enabled(bool(self.frames))
+        self._thumbnails(video_path)  # the strip first: showing a frame selects its tile
         if self.frames:
             self.show_frame(self.frames[0])
-        self._thumbnails(video_path)
         self.loaded.emit()
 
     def _summarise(self) -> None:
         summary = self.result.get("summary", {})
         per_class = summary.get("per_class", {})
-        counts = ", ".join(f"{n} {name}" for name, n in per_class.items()) or "no detections"
+        counts = ", ".join(f"{n:,} {name}" for name, n in per_class.items()) or "no detections"
         carbon = self.result.get("carbon") or {}
         found = [f"{summary.get('processed_frames', len(self.frames)):,} frames", counts]
         if "unique_per_class" in summary:  # a tracked job: distinct objects, not boxes
@@ -538,7 +541,7 @@ class ResultsViewer(QWidget):
         self.slider.blockSignals(False)
         self.frame_label.setText(self.frame_text(frame))
         self.chart.set_cursor(frame)
-        row = self.strip_model.row_of(frame)
+        row = self.strip_model.row_at_or_before(frame)
         if row >= 0:
             self.strip.setCurrentIndex(self.strip_model.index(row))
             self.strip.scrollTo(self.strip_model.index(row))
