@@ -172,7 +172,7 @@ class JobTableModel(DtoTableModel[JobDTO]):
         if job_rate(job) is None:
             return ""
         return (
-            f"Whole job: {job.frames_processed:,} frames in {fmt.duration(job_seconds(job))}, "
+            f"Whole job: {job.frames_processed:,} frames in {took(job_seconds(job))}, "
             "from start to end (loading the model included). The results show the detection "
             "rate too."
         )

@@ -38,7 +38,7 @@ from videolab.gui import format as fmt
 from videolab.gui.changes import Change
 from videolab.gui.context import GuiContext
 from videolab.gui.frames import FrameReader, make_thumbnails, sample
-from videolab.gui.models.jobs import job_rate, job_seconds
+from videolab.gui.models.jobs import job_rate, job_seconds, took
 from videolab.gui.models.results import DetectionTableModel, ThumbnailStripModel, media_time
 from videolab.gui.models.roles import DTO_ROLE, ID_ROLE
 from videolab.gui.ops import Latest, Queue
@@ -150,7 +150,7 @@ def speed_texts(summary: dict[str, Any], job: JobDTO | None) -> list[str]:
     overall = job_rate(job) if job is not None else None
     if overall is not None and job is not None:
         texts.append(
-            f"whole job {overall:.1f} frames/s in {fmt.duration(job_seconds(job))}"
+            f"whole job {overall:.1f} frames/s in {took(job_seconds(job))}"
         )
     return texts
 
