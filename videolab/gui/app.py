@@ -19,7 +19,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from videolab.domain.dto import UserDTO
-from videolab.gui import main_thread_gc
+from videolab.gui import main_thread_gc, platform_check
 from videolab.gui.changes import Change
 from videolab.gui.errors import describe
 from videolab.gui.keyring_store import TokenStore
@@ -245,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    problem = platform_check.check()
+    if problem:  # Qt would abort blaming libxcb-cursor0 whatever is missing
+        print(problem, file=sys.stderr)
+        return 1
     qt_app = make_application()
     launcher = Launcher(args.db, demo=args.demo)
     launcher.start()

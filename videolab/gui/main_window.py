@@ -54,6 +54,8 @@ from videolab.gui.workers import Executor
 
 #: Coming back to the window re-reads jobs and balance at most this often.
 ACTIVATION_REFRESH_S = 5.0
+#: The sidebar never gets narrower than this: a dataset card's name, count and a tag or two.
+SIDEBAR_MIN_WIDTH = 190
 SPLITTERS = (
     "main-splitter",
     "videos-splitter",
@@ -98,10 +100,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.jobs_panel, "Jobs")
         self.tabs.addTab(self.results, "Results")
         self.admin_index = self.tabs.addTab(self.admin, "Admin")
+        # The banner sits beside the tabs, in the row they take anyway: showing it moves
+        # nothing on screen (above the tabs it pushed every button down under the cursor).
+        self.tabs.setCornerWidget(self.message_bar, Qt.Corner.TopRightCorner)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 6, 6, 0)
-        rl.addWidget(self.message_bar)
         rl.addWidget(self.tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main-splitter")
@@ -109,6 +113,10 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
+        # Neither side folds away when the window narrows (a dragged-shut sidebar is hard to
+        # find again), and the sidebar keeps room for a dataset's name and its count.
+        self.splitter.setChildrenCollapsible(False)
+        self.datasets.setMinimumWidth(SIDEBAR_MIN_WIDTH)
         self.splitter.setSizes([300, 980])
         self.setCentralWidget(self.splitter)
 
@@ -119,6 +127,7 @@ class MainWindow(QMainWindow):
 
         self.errors.shown.connect(self._show_message)
         self.errors.offered.connect(lambda a: self.message_bar.offer(a.label, a.run))
+        self.ops.succeeded.connect(self.message_bar.later_success)
         session.user_changed.connect(self._user_changed)
         self.datasets.selected.connect(self.videos.set_dataset)
         self.datasets.files_dropped.connect(self.upload_files)
@@ -241,8 +250,10 @@ class MainWindow(QMainWindow):
             self.admin.reload()
 
     def _show_message(self, level: str, text: str) -> None:
+        # The banner is the one place for messages; the status bar keeps the account and
+        # menu hints, and a hint left there from before would read as news.
         self.message_bar.show_message(level, text)
-        self.statusBar().showMessage(text, 10_000)
+        self.statusBar().clearMessage()
 
     def refresh(self) -> None:
         """View > Refresh: everything may have changed (another window, the command line)."""

@@ -52,6 +52,9 @@ class Operations(QObject):
     """Runs service calls off the GUI thread and hands their outcome back on it."""
 
     changed = Signal(object)  # Change, after a write committed or a job process reported
+    #: A write or a file operation (export, backup) the person started ended well: the
+    #: message bar takes an older error down (it is no longer the latest news).
+    succeeded = Signal()
 
     def __init__(self, executor: Executor, report: ErrorSink, parent: QObject | None = None):
         super().__init__(parent)
@@ -158,6 +161,8 @@ class Operations(QObject):
             if success is not None:
                 success(value)
             self.notify(changes)
+            if queue in (Queue.WRITE, Queue.FILE):
+                self.succeeded.emit()
 
         def failed(exc: BaseException) -> None:
             if failure is not None:

@@ -32,6 +32,7 @@ from videolab.gui.widgets.account_dialogs import (
     RechargeDialog,
     ResetPasswordDialog,
 )
+from videolab.gui.widgets.responsive import shrink_to_text
 from videolab.gui.widgets.videos_panel import table
 
 
@@ -68,10 +69,12 @@ class AdminPanel(QWidget):
         self.recharge_button.clicked.connect(self.recharge)
         self.ledger_button = QPushButton("Ledger…")
         self.ledger_button.clicked.connect(self.show_ledger)
+        # Title above its buttons, not beside them: both lists fit side by side in a 900-px
+        # window (beside, the accounts' header alone needed ~460 px).
         uh = QHBoxLayout()
-        uh.addWidget(users_title, 1)
         for b in (self.add_user_button, self.role_button, self.recharge_button, self.ledger_button):
             uh.addWidget(b)
+        uh.addStretch(1)
         self.user_view = table(self.users, sort_column=0, order=Qt.SortOrder.AscendingOrder)
         self.user_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.user_view.verticalHeader().setDefaultSectionSize(30)
@@ -86,10 +89,15 @@ class AdminPanel(QWidget):
         self.rename_tag_button.clicked.connect(self.rename_tag)
         self.delete_tag_button = QPushButton("Delete")
         self.delete_tag_button.clicked.connect(self.delete_tag)
+        # The headers' buttons shrink to their texts: both lists fit side by side at 900 px.
+        shrink_to_text(
+            self.add_user_button, self.role_button, self.recharge_button, self.ledger_button,
+            self.add_tag_button, self.rename_tag_button, self.delete_tag_button,
+        )
         th = QHBoxLayout()
-        th.addWidget(tags_title, 1)
         for b in (self.add_tag_button, self.rename_tag_button, self.delete_tag_button):
             th.addWidget(b)
+        th.addStretch(1)
         self.tag_view = table(self.tags, sort_column=0, order=Qt.SortOrder.AscendingOrder)
         self.tag_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tag_view.verticalHeader().setDefaultSectionSize(30)
@@ -98,11 +106,13 @@ class AdminPanel(QWidget):
         users_box = QWidget()
         ul = QVBoxLayout(users_box)
         ul.setContentsMargins(0, 0, 6, 0)
+        ul.addWidget(users_title)
         ul.addLayout(uh)
         ul.addWidget(self.user_view)
         tags_box = QWidget()
         tl = QVBoxLayout(tags_box)
         tl.setContentsMargins(6, 0, 0, 0)
+        tl.addWidget(tags_title)
         tl.addLayout(th)
         tl.addWidget(self.tag_view)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

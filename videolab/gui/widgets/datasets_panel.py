@@ -78,6 +78,7 @@ class DatasetsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
         self.view.setSpacing(2)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setAcceptDrops(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.view.setDropIndicatorShown(True)

@@ -35,7 +35,9 @@ class DatasetDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         fm = QFontMetrics(option.font)
-        return QSize(220, self.PAD * 2 + fm.height() * 2 + 10)
+        # The list stretches each card to its width; a wider hint than a narrow sidebar made
+        # the list scroll sideways (the name elides and the tags end in "…" instead).
+        return QSize(120, self.PAD * 2 + fm.height() * 2 + 10)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()

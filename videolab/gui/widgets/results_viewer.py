@@ -48,6 +48,7 @@ from videolab.gui.widgets.counts_chart import CountsChart
 from videolab.gui.widgets.elided import ElidedLines
 from videolab.gui.widgets.filmstrip import Filmstrip
 from videolab.gui.widgets.frame_view import FrameView
+from videolab.gui.widgets.responsive import shrink_to_text
 from videolab.gui.widgets.videos_panel import table
 from videolab.services.app import VideoLab
 from videolab.services.tracks import count_drawn
@@ -319,6 +320,11 @@ class ResultsViewer(QWidget):
         counting_row = QHBoxLayout()
         for button in (self.draw_line, self.draw_zone, self.clear_counting, self.stop_counting):
             counting_row.addWidget(button)
+        # Rows of buttons shrink to their texts: a 900-px window has room for both panes.
+        shrink_to_text(
+            self.draw_line, self.draw_zone, self.clear_counting, self.stop_counting,
+            self.track_prev, self.track_next, *self.export_buttons.values(),
+        )
         counting_row.addStretch(1)
         self.view.shape_drawn.connect(self._shape_drawn)
         for button in (self.draw_line, self.draw_zone, self.clear_counting):

@@ -34,6 +34,7 @@ from videolab.gui.ops import Latest
 from videolab.gui.save_dialog import ask_export_path
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.delegates import ProgressDelegate
+from videolab.gui.widgets.responsive import shrink_to_text
 
 DROP_TITLE = "Drop video files here"
 DROP_SUB = f"or use Upload videos… — each frame costs {fmt.tokens(UPLOAD_MILLI_PER_FRAME)}"
@@ -113,7 +114,9 @@ class VideosPanel(QWidget):
 
         self.title = QLabel("No dataset selected")
         look.heading(self.title, 1.4)
+        self.title.setWordWrap(True)  # long names and tag lists wrap, never widen the window
         self.subtitle = QLabel()
+        self.subtitle.setWordWrap(True)
         self.subtitle.setStyleSheet(f"color: {look.muted().name()}")
         self.upload_button = QPushButton("⬆  Upload videos…")
         self.upload_button.setToolTip("Choose video files to upload (Ctrl+U)")
@@ -182,6 +185,8 @@ class VideosPanel(QWidget):
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
+        # The buttons shrink to their texts before the window refuses to get narrower.
+        shrink_to_text(self.upload_button, self.run_button, self.export_button, self.delete_button)
         for b in (self.upload_button, self.run_button, self.export_button, self.delete_button):
             head.addWidget(b)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
