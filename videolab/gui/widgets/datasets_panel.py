@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,6 +37,7 @@ from videolab.gui.ops import Latest
 from videolab.gui.widgets import dialogs, look
 from videolab.gui.widgets.dataset_dialogs import DatasetDialog, RenameDialog, SubmitDialog
 from videolab.gui.widgets.delegates import DatasetDelegate
+from videolab.gui.widgets.responsive import shrink_to_text
 
 ALL_TAGS = "All tags"
 
@@ -112,12 +114,15 @@ class DatasetsPanel(QWidget):
         self.empty_button = QPushButton("Empty trash…")
         self.empty_button.setToolTip("Delete every dataset in the trash for good")
         self.empty_button.clicked.connect(self.empty_trash)
+        # The trash's actions on two rows, all three together: one row beside the toggles
+        # squeezed them in a 900-px window's sidebar (190 px).
         self.trash_bar = QWidget()
-        trash_row = QHBoxLayout(self.trash_bar)
-        trash_row.setContentsMargins(0, 0, 0, 0)
-        trash_row.addWidget(self.restore_button)
-        trash_row.addWidget(self.purge_button)
-        trash_row.addStretch(1)
+        trash_grid = QGridLayout(self.trash_bar)
+        trash_grid.setContentsMargins(0, 0, 0, 0)
+        trash_grid.addWidget(self.restore_button, 0, 0)
+        trash_grid.addWidget(self.empty_button, 0, 1)
+        trash_grid.addWidget(self.purge_button, 1, 0, 1, 2)
+        shrink_to_text(self.restore_button, self.empty_button, self.purge_button)
         self.trash_bar.hide()
         self.empty_button.hide()
 
@@ -130,7 +135,6 @@ class DatasetsPanel(QWidget):
         toggles.addWidget(self.live_button)
         toggles.addWidget(self.trash_button)
         toggles.addStretch(1)
-        toggles.addWidget(self.empty_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 6, 10)
         layout.addLayout(head)
