@@ -7,8 +7,9 @@ platform, under a window manager, and each shot is grabbed from the X server's s
 window frame included. Without a display (or with ``--xvfb``) it starts its own Xvfb and
 openbox (``apt install xvfb openbox``). It runs on a throwaway demo database (VIDEOLAB_HOME in
 a temporary folder) with one finished job, and drives the same tour as the real-window tests
-(``tests/realwindow/screens.py``): sign-in, a wrong password, videos, jobs, results, the trash,
-the run dialog, sign-in after signing out, and the admin page. It also prints any widget the
+(``tests/realwindow/screens.py``): sign-in, a wrong password, videos, a banner, jobs, results,
+the trash, the run dialog, a job running with its live frame, sign-in after signing out, and
+the admin page. It also prints any widget the
 tests' audit finds clipped on each screen.
 """
 
@@ -100,7 +101,7 @@ def shoot(out: Path, home: Path) -> int:
         for problem in problems:
             print(f"    clipped: {problem}")
 
-    tour = screens.Tour(db, visit)
+    tour = screens.Tour(db, visit, live_job=True)
     try:
         tour.run()
     except screens.TourFailed as exc:

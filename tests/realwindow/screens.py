@@ -97,9 +97,10 @@ def resize(window: QWidget, size: tuple[int, int]) -> str:
 
 
 class Tour:
-    def __init__(self, db: Path, visit: Visit) -> None:
+    def __init__(self, db: Path, visit: Visit, *, live_job: bool = False) -> None:
         self.db = db
         self.visit = visit
+        self.live_job = live_job  # also show a job running, with its live frame (~20 s more)
         self.problems: dict[str, list[str]] = {}  # found while driving (a window too small)
 
     def run(self) -> None:
@@ -118,6 +119,8 @@ class Tour:
             self._sign_in(launcher, "alice@example.com", DEMO_PASSWORD)
             window = self._main_window(launcher)
             self._user_screens(window)
+            if self.live_job:
+                self._job_running(window)
             wait(lambda: not window.executor.busy, "the window to be idle")
             launcher.sign_out()
             dialog = self._login_ready(launcher)
@@ -217,3 +220,37 @@ class Tour:
             self.visit(f"run-dialog-{size_name}", run_dialog)
             run_dialog.reject()
             pump(0.2)
+
+    def _job_running(self, window) -> None:  # type: ignore[no-untyped-def]
+        """Start a job from the run dialog and stop at the Jobs screen while it runs."""
+        from videolab.domain.enums import JobStatus
+
+        resize(window, SIZES["1280x800"])
+        window.show_tab(0)
+        video = window.videos.model.rows()[0]
+        finished: list[object] = []
+        previews: list[int] = []
+        window.jobs.job_finished.connect(finished.append)
+        window.jobs.preview.connect(lambda *_: previews.append(1))
+        dialog = window.open_run_dialog(video)
+        wait(lambda: dialog.isVisible() and dialog.run_button.isEnabled(), "the run dialog")
+        dialog.device.setCurrentText("cpu")
+        dialog.run_button.click()
+        wait(lambda: bool(window.jobs.running) or bool(finished), "the job to start")
+        if finished:
+            raise TourFailed(f"the job ended at once: {finished[0]}")
+        job_id = window.jobs.running[0]
+        live = window.jobs_panel.model.live
+
+        def far_enough() -> bool:
+            p = live.get(job_id)
+            return bool(finished) or (bool(previews) and p is not None and p.done >= p.total * 0.3)
+
+        wait(far_enough, "the job's progress", timeout=300)
+        window.show_tab(1)
+        pump(0.3)
+        self.visit("job-running-1280x800", window)
+        wait(lambda: bool(finished), "the job's end", timeout=600)
+        if getattr(finished[0], "status", None) is not JobStatus.COMPLETED:
+            raise TourFailed(f"the job ended {finished[0]}")
+        wait(lambda: not window.executor.busy, "the window to be idle")
