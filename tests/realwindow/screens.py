@@ -59,6 +59,17 @@ def wait(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
         time.sleep(0.01)
 
 
+def settle(window: QWidget, timeout: float = 5.0) -> None:
+    """Until the window manager has framed and activated ``window`` (on a loaded machine that
+    takes a moment), then the answer to any resize; the checks judge what follows."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not (
+        window.isActiveWindow() and window.frameGeometry() != window.geometry()
+    ):
+        pump(0.05)
+    pump(0.5)
+
+
 def prepare_database(db: Path) -> None:
     """Give alice a finished detection job (every 6th frame of the demo video: quick), so the
     Jobs and Results screens have something to show. ``db`` holds the demo data."""
@@ -143,7 +154,7 @@ class Tour:
         dialog = launcher.dialog
         wait(lambda: dialog.isVisible() and dialog.mode != "loading", "the database to open")
         wait(lambda: dialog.email.isEnabled(), "the sign-in form")
-        pump(0.5)  # the window manager's answer to any resize
+        settle(dialog)
         return dialog
 
     def _sign_in(self, launcher, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
