@@ -70,7 +70,7 @@ def shoot(out: Path, home: Path) -> int:
     lab = VideoLab.open(str(db))
     lab.load_demo()
     lab.close()
-    screens.prepare_database(db)
+    screens.prepare_database(screens.place_demo_database(db))
     app = make_application(["videolab-screenshots"])
     if app.platformName() != "xcb":
         print(f"Qt runs on {app.platformName()!r}, not xcb: no real window", file=sys.stderr)
@@ -101,7 +101,7 @@ def shoot(out: Path, home: Path) -> int:
         for problem in problems:
             print(f"    clipped: {problem}")
 
-    tour = screens.Tour(db, visit, live_job=True)
+    tour = screens.Tour(visit, live_job=True)
     try:
         tour.run()
     except screens.TourFailed as exc:

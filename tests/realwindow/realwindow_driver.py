@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     import layout_audit
     import screens
 
-    screens.prepare_database(db)
+    screens.prepare_database(screens.place_demo_database(db))
     from videolab.gui.app import make_application
 
     app = make_application(["videolab-realwindow-test"])
@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
                 "active": window.isActiveWindow(),
             }
 
-    tour = screens.Tour(db, visit)
+    tour = screens.Tour(visit)
     try:
         tour.run()
     except screens.TourFailed as exc:

@@ -1,16 +1,19 @@
 """A tour of VideoLab's main screens in a real window, for the real-window tests and
 ``scripts/screenshots.py``.
 
-The tour starts the app as ``videolab`` does (the :class:`Launcher`: sign-in dialog first, the
-database opened behind it), types a wrong password, signs in, shows every main screen at each
-size, opens the run dialog, signs out and signs in again as the administrator. At each stop it
-calls ``visit(name, window)``: the tests audit the window there, the script grabs it.
+The tour starts the app as ``videolab --demo`` does (the :class:`Launcher`: sign-in dialog
+first with the demo hint, the demo database opened behind it; see
+:func:`place_demo_database`), types a wrong password, signs in, shows every main screen at
+each size with and without a banner, opens the run dialog, signs out and signs in again as the
+administrator. At each stop it calls ``visit(name, window)``: the tests audit the window
+there, the script grabs it.
 
 Run inside a QApplication on a real platform (``xcb``); this module drives, it checks nothing.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +73,20 @@ def settle(window: QWidget, timeout: float = 5.0) -> None:
     pump(0.5)
 
 
+def place_demo_database(db: Path) -> Path:
+    """Copy ``db`` (demo data) to where ``videolab --demo`` opens its database, under
+    ``VIDEOLAB_HOME``, so the launch finds it made (no seeding, no video to generate)."""
+    from videolab.gui.app import demo_db_path
+
+    target = demo_db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal"):
+        source = db.with_name(db.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, target.with_name(target.name + suffix))
+    return target
+
+
 def prepare_database(db: Path) -> None:
     """Give alice a finished detection job (every 6th frame of the demo video: quick), so the
     Jobs and Results screens have something to show. ``db`` holds the demo data."""
@@ -108,8 +125,7 @@ def resize(window: QWidget, size: tuple[int, int]) -> str:
 
 
 class Tour:
-    def __init__(self, db: Path, visit: Visit, *, live_job: bool = False) -> None:
-        self.db = db
+    def __init__(self, visit: Visit, *, live_job: bool = False) -> None:
         self.visit = visit
         self.live_job = live_job  # also show a job running, with its live frame (~20 s more)
         self.problems: dict[str, list[str]] = {}  # found while driving (a window too small)
@@ -118,7 +134,7 @@ class Tour:
         from videolab.gui.app import Launcher
         from videolab.services.seed import DEMO_PASSWORD
 
-        launcher = Launcher(str(self.db))
+        launcher = Launcher(None, demo=True)  # opens place_demo_database's copy
         launcher.start()
         try:
             dialog = self._login_ready(launcher)
