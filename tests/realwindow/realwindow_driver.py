@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
@@ -59,6 +60,8 @@ def main(argv: list[str]) -> int:
         tour.run()
     except screens.TourFailed as exc:
         found["tour-failed"] = str(exc)
+    except Exception:  # what was seen before it stopped is still judged
+        found["tour-failed"] = traceback.format_exc()
     for screen, problems in tour.problems.items():
         listed = found.setdefault(screen, [])
         assert isinstance(listed, list)
