@@ -166,6 +166,7 @@ class Executor(QObject):
         self._running: dict[int, Worker] = {}
         self._callbacks: dict[int, _Callbacks] = {}
         self.error_handler: Callable[[BaseException], None] | None = None
+        self._closed = False
         self._relay = _Relay(self)
         # Slots on the executor itself: Qt drops reports still queued if it is deleted.
         self._relay.progress.connect(self._deliver_progress)
@@ -193,6 +194,11 @@ class Executor(QObject):
         **kwargs: Any,
     ) -> Worker:
         worker = Worker(next(self._keys), self._relay, fn, *args, **kwargs)
+        if self._closed:
+            # After shutdown a report still queued for the GUI thread (a job's last one) may
+            # ask for a reload: nothing starts, or a thread would outlive its window.
+            worker.abandon()
+            return worker
         self._running[worker.key] = worker
         self._callbacks[worker.key] = _Callbacks(on_result, on_error, on_progress, on_finished)
         pool.start(worker.run)
@@ -250,8 +256,10 @@ class Executor(QObject):
         A queued worker is abandoned rather than taken off its pool with ``QThreadPool.clear()``:
         PySide keeps a reference to every callable that ``clear()`` removes, so the worker and
         its callbacks would stay in memory. An abandoned worker returns at once when its turn
-        comes, reports nothing, and its callbacks are let go now.
+        comes, reports nothing, and its callbacks are let go now. Work asked for afterwards is
+        not started.
         """
+        self._closed = True
         for key, worker in list(self._running.items()):
             if worker.abandon():
                 self._running.pop(key)
