@@ -61,6 +61,8 @@ def main() -> int:
                     help="the cpu build's environment (default: .venv-bundle)")
     ap.add_argument("--distpath", type=Path, default=ROOT / "dist")
     ap.add_argument("--keep-work", action="store_true", help="keep PyInstaller's work folder")
+    ap.add_argument("--log-level", default="WARN",
+                    help="PyInstaller's log level (INFO shows each step: where a slow build is)")
     args = ap.parse_args()
 
     started = time.monotonic()
@@ -72,7 +74,8 @@ def main() -> int:
     nice = ["nice", "-n", "10"] if shutil.which("nice") else []
     try:
         run([*nice, str(python), "-m", "PyInstaller", "--noconfirm", "--clean",
-             "--log-level", "WARN", "--distpath", str(args.distpath), "--workpath", str(work),
+             "--log-level", args.log_level, "--distpath", str(args.distpath),
+             "--workpath", str(work),
              str(ROOT / "build.spec")], env=env)
     finally:
         if not args.keep_work:

@@ -10,6 +10,12 @@ Debian package they belong to and its copyright file.
 
 ``agpl_distributions`` names what is AGPL-licensed: the ``cpu`` build refuses to finish with
 any, and the ``full`` build's notice says so at the top.
+
+A wheel's metadata is not the whole story for the native libraries it carries: PyAV's wheel
+says BSD-3-Clause and its FFmpeg reports "LGPL version 3 or later", yet that FFmpeg is linked
+with x264 and x265, which are GPL-2.0-or-later, so the FFmpeg as shipped is GPL (PyAV issue
+#2408). Collected files named after a known GPL library (``GPL_LIBRARIES``) are listed under
+the package that carried them, and the notice says at the top that the bundle holds GPL code.
 """
 
 from __future__ import annotations
@@ -31,6 +37,28 @@ _LICENSE_WORDS = ("LICEN", "COPYING", "NOTICE", "COPYRIGHT")
 _COMMON_TEXTS = (("AGPL-3", "AGPL-3"), ("LGPL-3", "LGPL-3"), ("LGPL-2.1", "LGPL-2.1"),
                  ("GPL-3", "GPL-3"), ("GPL-2", "GPL-2"), ("Apache-2", "Apache-2.0"),
                  ("Apache 2", "Apache-2.0"))
+#: File-name stems of GPL-licensed native libraries that wheels vendor (auditwheel names them
+#: ``libx264-<hash>.so.165``): the stem -> what it is and its licence.
+GPL_LIBRARIES = {
+    "libx264": "x264, the H.264 encoder (GPL-2.0-or-later)",
+    "libx265": "x265, the HEVC encoder (GPL-2.0-or-later)",
+    "libxvidcore": "Xvid, the MPEG-4 ASP codec (GPL-2.0-or-later)",
+    "libpostproc": "FFmpeg's libpostproc (GPL-2.0-or-later)",
+    "librubberband": "Rubber Band (GPL-2.0-or-later)",
+    "libvidstab": "vid.stab (GPL-2.0-or-later)",
+}
+
+
+def _is_native_library(path: Path) -> bool:
+    return ".so" in path.name or path.suffix.lower() in {".dll", ".dylib", ".pyd"}
+
+
+def gpl_library(path: Path) -> str | None:
+    """What GPL library the native library file ``path`` is, or None."""
+    if not _is_native_library(path):
+        return None
+    stem = path.name.split(".")[0].split("-")[0]
+    return GPL_LIBRARIES.get(stem)
 
 
 @dataclass
@@ -41,6 +69,9 @@ class Component:
     url: str
     licence_files: list[Path] = field(default_factory=list)
     files: int = 0
+    #: Collected native libraries of this package that are GPL whatever its metadata says:
+    #: (file name, what it is).
+    gpl_libraries: list[tuple[str, str]] = field(default_factory=list)
 
 
 def licence_of(dist: metadata.Distribution) -> str:
@@ -84,7 +115,7 @@ def components(sources: Iterable[str]) -> tuple[list[Component], list[Path]]:
         path = Path(source).resolve()
         dist = owners.get(path)
         if dist is None:
-            if not path.is_relative_to(stdlib) and path.suffix not in {".py", ".pyc"}:
+            if not path.is_relative_to(stdlib) and _is_native_library(path):
                 orphans.append(path)
             continue
         name = dist.metadata["Name"]
@@ -102,6 +133,9 @@ def components(sources: Iterable[str]) -> tuple[list[Component], list[Path]]:
                 ),
             )
         component.files += 1
+        gpl = gpl_library(path)
+        if gpl and (path.name, gpl) not in component.gpl_libraries:
+            component.gpl_libraries.append((path.name, gpl))
     return sorted(found.values(), key=lambda c: c.name.lower()), sorted(set(orphans))
 
 
@@ -115,6 +149,11 @@ def _project_url(dist: metadata.Distribution) -> str:
 
 def agpl_distributions(found: Iterable[Component]) -> list[Component]:
     return [c for c in found if is_agpl(c.licence)]
+
+
+def gpl_carriers(found: Iterable[Component]) -> list[Component]:
+    """The packages that carry GPL native libraries (whatever their own licence says)."""
+    return [c for c in found if c.gpl_libraries]
 
 
 def _common_text(licence: str) -> tuple[str, str] | None:
@@ -156,6 +195,31 @@ def render(variant: str, found: list[Component], orphans: list[Path]) -> str:
         ]
     else:
         out += ["This bundle contains no code licensed under the AGPL.", ""]
+    gpl = gpl_carriers(found)
+    gpl_orphans = [(o.name, g) for o in orphans if (g := gpl_library(o))]
+    if gpl or gpl_orphans:
+        out += [
+            "THIS BUNDLE CONTAINS CODE LICENSED UNDER THE GNU GENERAL PUBLIC LICENSE (GPL),",
+            "VERSION 2 OR LATER:",
+        ]
+        for c in gpl:
+            libs = "; ".join(f"{name} ({what})" for name, what in c.gpl_libraries)
+            out.append(f"- {c.name} {c.version} (declared licence: {c.licence}) carries {libs}.")
+        for name, what in gpl_orphans:
+            out.append(f"- {name} ({what}), copied from the build machine.")
+        if any(c.name.lower() == "av" for c in gpl):
+            out += [
+                "  PyAV's FFmpeg libraries (libavcodec and the others in av.libs) are linked",
+                "  with these, so that FFmpeg build, as shipped here, is under the GPL version 2",
+                "  or later, although FFmpeg reports \"LGPL version 3 or later\" (its build did",
+                "  not pass --enable-gpl; PyAV issue #2408). VideoLab uses x264 to write H.264",
+                "  MP4 exports.",
+            ]
+        out += [
+            "Whoever conveys this bundle must offer the complete corresponding source code of",
+            "these GPL components under the GPL (the GPL-2 text is in the sections below).",
+            "",
+        ]
     out += [
         "The demo model (videolab/resources/models) was trained by the VideoLab project on",
         "synthetic shapes, with the Ultralytics YOLO11 architecture; Ultralytics states that",
@@ -169,6 +233,9 @@ def render(variant: str, found: list[Component], orphans: list[Path]) -> str:
     ]
     for c in found:
         out.append(f"- {c.name} {c.version}: {c.licence}" + (f" <{c.url}>" if c.url else ""))
+        if c.gpl_libraries:
+            out.append("  with GPL-2.0-or-later native libraries: "
+                       + ", ".join(name for name, _ in c.gpl_libraries))
     if orphans:
         out += ["", "Native libraries copied from the build machine's system", "-" * 55]
         for path in orphans:
@@ -195,6 +262,11 @@ def render(variant: str, found: list[Component], orphans: list[Path]) -> str:
             else:
                 shown_common.add(common[0])
                 out += ["", f"[{common[0]}]", common[1]]
+    if (gpl or gpl_orphans) and "GPL-2" not in shown_common:
+        out += ["", "--- GPL-2.0 (x264, x265 and the other GPL libraries named at the top) ---", ""]
+        gpl2 = COMMON_LICENSES / "GPL-2"
+        out.append(gpl2.read_text("utf-8", errors="replace") if gpl2.is_file()
+                   else "https://www.gnu.org/licenses/old-licenses/gpl-2.0.txt")
     packages = sorted({p for p in (_debian_package(o) for o in orphans) if p})
     for package in packages:
         copyright_file = Path("/usr/share/doc") / package / "copyright"

@@ -5,6 +5,10 @@ One program, three roles, chosen from how it was started:
 - ``videolab-cli --videolab-child MODULE ARGS...``: a child process (``videolab.frozen``);
 - ``videolab-cli ...``: the command line;
 - ``videolab ...``: the desktop application.
+
+The role comes from the name the program was started by (``sys.argv[0]``), not the file it
+runs: the Linux cpu bundle's ``videolab`` is a link to ``videolab-cli`` (one copy of the
+Python archive instead of two; ``build.spec``).
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def is_cli(executable: str) -> bool:
     return Path(executable).stem.lower() == "videolab-cli"
 
 
+def started_as() -> str:
+    """The name this program was started by: a link's own name, not its target's."""
+    return sys.argv[0] or sys.executable
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if getattr(sys, "frozen", False):
         import multiprocessing
@@ -58,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == [CHILD_FLAG]:
         return run_child(args[1:])
-    if is_cli(sys.executable):
+    if is_cli(started_as()):
         from videolab.cli import main as cli_main
 
         return cli_main(args)

@@ -35,6 +35,7 @@ from videolab.inference.models import DEMO_IR, DEMO_WEIGHTS
 from videolab.inference.synthetic import generate_video
 from videolab.services import job_launcher
 from videolab.services.job_launcher import ChildProgress, run_in_child_process
+from videolab.settings import app_paths
 
 BUNDLE = Path(os.environ.get("VIDEOLAB_BUNDLE_DIR", "")).resolve()
 VARIANT = os.environ.get("VIDEOLAB_BUNDLE_VARIANT", "cpu")
@@ -100,11 +101,38 @@ def test_the_bundle_has_its_two_executables_and_its_licence_notice() -> None:
     assert GUI.is_file() and os.access(GUI, os.X_OK)
     notice = (BUNDLE / NOTICES_FILE).read_text("utf-8")
     assert "openvino" in notice.lower() and "PySide6" in notice
+    top = notice.split("Licence texts")[0]
     if VARIANT == "cpu":
         assert "This bundle contains no code licensed under the AGPL." in notice
     else:
         assert "THIS BUNDLE CONTAINS CODE LICENSED UNDER THE GNU AFFERO" in notice
-        assert "ultralytics" in notice.split("Licence texts")[0].lower()
+        assert "ultralytics" in top.lower()
+    # PyAV's FFmpeg links x264 (GPL): the notice says so whenever the bundle holds it.
+    x264 = [p.name for p in BUNDLE.rglob("libx264*") if not p.is_symlink()]
+    if x264:
+        assert "CONTAINS CODE LICENSED UNDER THE GNU GENERAL PUBLIC LICENSE" in top
+        assert all(name in top for name in x264) and "PyAV issue #2408" in top
+    # Only libraries of the build machine's own system are listed as such.
+    system = top.split("Native libraries copied from the build machine's system")[-1]
+    assert "av.libs" not in system and "PySide6" not in system
+
+
+#: The cpu bundle's unpacked size: the issue's target is 500 MB, not met yet (README "Build the
+#: desktop app" has the measured parts); this ceiling, a little above today's size, keeps it
+#: from growing unnoticed.
+CPU_SIZE_CEILING_MB = 575
+
+
+@pytest.mark.skipif(VARIANT != "cpu", reason="the size target is the cpu bundle's")
+def test_the_cpu_bundle_stays_small() -> None:
+    size = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
+    assert size / 1e6 <= CPU_SIZE_CEILING_MB
+    # Trimmed as build_bundle_trim.py says: no ONNX Runtime, one FFmpeg, no GTK, no debug info.
+    names = {p.name for p in BUNDLE.rglob("*")}
+    assert not any(n.startswith(("onnxruntime", "libgtk-3")) for n in names)
+    assert len([n for n in names if n.startswith("libavcodec")]) == 1
+    libpython = next(BUNDLE.rglob("libpython3*.so*"))
+    assert libpython.stat().st_size < 12e6  # 23 MB with its debugging information
 
 
 @pytest.mark.skipif(VARIANT != "cpu", reason="the full bundle ships PyTorch on purpose")
@@ -160,7 +188,10 @@ def test_a_pt_model_is_refused_by_the_cpu_bundle_and_runs_in_the_full_one(
                       "--end", "5", check=False)
     if VARIANT == "full":
         assert done.returncode == 0, done.stderr[-3000:]
-        assert json.loads(done.stdout)["status"] == "COMPLETED"
+        job = json.loads(done.stdout)
+        assert job["status"] == "COMPLETED", job["error"]
+        assert job["frames_processed"] == 5
+        assert bundle.detections(job["id"]) >= 5  # every frame has shapes in it
         return
     assert done.returncode != 0
     message = done.stderr + done.stdout
@@ -206,8 +237,16 @@ def bundled_children(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _model() -> str:
-    # The job's model as the bundle can load it: the OpenVINO export without PyTorch.
-    return "demo" if VARIANT == "full" else str(DEMO_IR)
+    """The job's model as the bundle's job process can load it. A job records its model's
+    path, resolved here from source: the cpu bundle gets the OpenVINO export (no PyTorch), the
+    full one demo.pt copied into the user's model folder (a .pt from this source tree would be
+    outside the bundle's trusted folders, and refused)."""
+    if VARIANT != "full":
+        return str(DEMO_IR)
+    models = app_paths().models_dir  # VIDEOLAB_HOME is the world's, the child's too
+    models.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DEMO_WEIGHTS, models / "demo.pt")
+    return str(models / "demo.pt")
 
 
 def test_a_job_cancel_and_crash_in_the_bundle_s_job_process(
@@ -215,7 +254,8 @@ def test_a_job_cancel_and_crash_in_the_bundle_s_job_process(
 ) -> None:
     lab, alice = world.app, world.alice
     before = lab.credits.balance(alice)
-    job = lab.jobs.create(alice, world.video.id, DetectionParams(model=_model(), end=10))
+    model = _model()
+    job = lab.jobs.create(alice, world.video.id, DetectionParams(model=model, end=10))
     seen: list[ChildProgress] = []
     done = run_in_child_process(lab.jobs, lab.db.url, alice, job.id, progress=seen.append)
     assert done.status is JobStatus.COMPLETED, done.error
@@ -223,7 +263,7 @@ def test_a_job_cancel_and_crash_in_the_bundle_s_job_process(
     spent = 2 * 10
 
     cancel = threading.Event()
-    job = lab.jobs.create(alice, world.video.id, DetectionParams(model=_model()))
+    job = lab.jobs.create(alice, world.video.id, DetectionParams(model=model))
     aborted = run_in_child_process(
         lab.jobs, lab.db.url, alice, job.id, cancel=cancel,
         progress=lambda p: cancel.set() if p.done >= 2 else None,
@@ -231,7 +271,7 @@ def test_a_job_cancel_and_crash_in_the_bundle_s_job_process(
     assert aborted.status is JobStatus.ABORTED
     spent += 2 * aborted.frames_processed
 
-    job = lab.jobs.create(alice, world.video.id, DetectionParams(model=_model()))
+    job = lab.jobs.create(alice, world.video.id, DetectionParams(model=model))
 
     def crash(_: ChildProgress) -> None:
         for child in psutil.Process().children(recursive=True):

@@ -146,6 +146,24 @@ def test_the_bundle_entry_tells_the_command_line_from_the_app_by_its_name() -> N
     assert not bundle_entry.is_cli("/opt/VideoLab/videolab")
 
 
+def test_a_link_named_videolab_to_the_console_executable_starts_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The Linux cpu bundle's `videolab` is a link: the file that runs is videolab-cli.
+    import videolab.cli
+    import videolab.gui.app
+
+    started: list[str] = []
+    monkeypatch.setattr(videolab.gui.app, "main", lambda args: started.append("app") or 0)
+    monkeypatch.setattr(videolab.cli, "main", lambda args: started.append("cli") or 0)
+    monkeypatch.setattr(sys, "executable", "/opt/VideoLab/videolab-cli")
+    monkeypatch.setattr(sys, "argv", ["/opt/VideoLab/videolab"])
+    assert bundle_entry.main([]) == 0
+    monkeypatch.setattr(sys, "argv", ["/opt/VideoLab/videolab-cli"])
+    assert bundle_entry.main([]) == 0
+    assert started == ["app", "cli"]
+
+
 _FORK_WHILE_WATCHING = """
 import multiprocessing, os, sys, threading
 from videolab import job_process

@@ -1,5 +1,5 @@
 """The licence notice is made from the files a bundle collected, and says plainly when AGPL
-code is among them (scripts/build_bundle_notices.py, used by build.spec)."""
+or GPL code is among them (scripts/build_bundle_notices.py, used by build.spec)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy
+import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -14,6 +15,8 @@ from build_bundle_notices import (
     Component,
     agpl_distributions,
     components,
+    gpl_carriers,
+    gpl_library,
     is_agpl,
     render,
 )
@@ -42,3 +45,36 @@ def test_the_notice_says_plainly_when_agpl_code_is_inside() -> None:
     cpu = render("cpu", [mit], [])
     assert "This bundle contains no code licensed under the AGPL." in cpu
     assert "AFFERO" not in cpu
+
+
+def test_gpl_libraries_a_package_carries_are_named_whatever_its_own_licence_says(
+    tmp_path: Path,
+) -> None:
+    # PyAV's wheel says BSD-3-Clause, its FFmpeg says LGPL, and it carries x264 and x265.
+    assert gpl_library(Path("av.libs/libx264-d6533a8d.so.165")) is not None
+    assert gpl_library(Path("av.libs/libx265-f5385bb8.so.216")) is not None
+    assert gpl_library(Path("av.libs/libavcodec-5e6b81c2.so.62.28.102")) is None
+    assert gpl_library(Path("x264_notes.txt")) is None
+    av = Component("av", "18.1.0", "BSD-3-Clause", "",
+                   gpl_libraries=[("libx264-d6533a8d.so.165", "x264 (GPL-2.0-or-later)")])
+    mit = Component("numpy", "2.4", "BSD-3-Clause", "")
+    assert gpl_carriers([av, mit]) == [av]
+    notice = render("cpu", [av, mit], [])
+    top = notice.split("Licence texts")[0]
+    assert "CONTAINS CODE LICENSED UNDER THE GNU GENERAL PUBLIC LICENSE" in top
+    assert "av 18.1.0" in top and "libx264-d6533a8d.so.165" in top
+    assert "PyAV issue #2408" in top
+    assert "This bundle contains no code licensed under the AGPL." in top
+    assert "GNU GENERAL PUBLIC LICENSE" not in render("cpu", [mit], [])
+
+
+def test_a_collected_gpl_library_is_traced_to_the_wheel_that_carried_it() -> None:
+    import av
+
+    libs = Path(av.__file__).resolve().parent.parent / "av.libs"
+    x264 = sorted(libs.glob("libx264*"))
+    if not x264:
+        pytest.skip("this PyAV build carries no x264")
+    found, _ = components([av.__file__, str(x264[0])])
+    [carrier] = gpl_carriers(found)
+    assert carrier.name == "av" and carrier.gpl_libraries[0][0] == x264[0].name

@@ -188,6 +188,12 @@ class Detector:
         )
 
 
+def onnxruntime_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
 def direct_detector(
     model: ResolvedModel,
     plan: Any,
@@ -204,11 +210,20 @@ def direct_detector(
     weights = Path(plan.weights)
     dynamic_hw = rect_input(frame_size, imgsz)
     if plan.backend == "onnx":
-        reason = unsupported_reason(onnx_metadata(weights))
-        if reason is None:
+        meta = onnx_metadata(weights)
+        reason = unsupported_reason(meta)
+        if reason is None and onnxruntime_available():
             from videolab.inference.onnx_runner import OnnxDetector
 
             return OnnxDetector(model, weights, backend=plan.backend, dynamic_input_hw=dynamic_hw)
+        if reason is None:
+            # The cpu bundle ships OpenVINO and not ONNX Runtime (36 MB): OpenVINO reads .onnx
+            # files as well, and the same direct runner reads its output.
+            from videolab.inference.openvino_runner import OpenVinoDetector
+
+            log.info("%s runs on OpenVINO: ONNX Runtime is not installed", model.name)
+            return OpenVinoDetector(model, weights, backend=plan.backend,
+                                    dynamic_input_hw=dynamic_hw, metadata=meta)
     else:
         xml = next(weights.glob("*.xml"), None)
         if xml is None:

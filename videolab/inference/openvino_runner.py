@@ -73,13 +73,17 @@ class OpenVinoDetector(DirectRunner):
         requests: int | None = None,
         dynamic_input_hw: tuple[int, int] | None = None,
         precision: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         """``precision`` "f32" forces FP32 arithmetic; by default OpenVINO picks (bf16 on CPUs
-        that have it: ~1.7x faster, boxes within a fraction of a pixel)."""
+        that have it: ~1.7x faster, boxes within a fraction of a pixel). ``model_xml`` may
+        also be an .onnx file (OpenVINO reads both), with its ``metadata`` given."""
         import openvino as ov
         from openvino.preprocess import ColorFormat, PrePostProcessor
 
-        super().__init__(model, read_metadata(model_xml.parent), backend=backend)
+        if metadata is None:
+            metadata = read_metadata(model_xml.parent)
+        super().__init__(model, metadata, backend=backend)
         try:
             core = ov.Core()
             graph = core.read_model(str(model_xml))
