@@ -3,7 +3,8 @@ same job from source.
 
     python benchmarks/bundle.py [--bundle dist/VideoLab] [--runs 3] [--frames 300]
 
-- Size: the folder unpacked, and as a .tar.gz (gzip -6) and a .zip (deflate) archive.
+- Size: the folder unpacked (and its largest parts), and as a .tar.gz (gzip -6) and a .zip
+  (deflate) archive.
 - Launch to first window (offscreen), via ``VIDEOLAB_FIRST_WINDOW_PROBE``
   (``videolab/gui/first_window_probe.py``, the same probe ``gui_startup.py`` injects into a
   source run): *cold* after evicting every file of the bundle from the page cache
@@ -33,6 +34,19 @@ from _common import ROOT, clip, machine, median, offline_env, run_child, videola
 
 def tree_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def largest_parts(bundle: Path, count: int = 14) -> list[tuple[str, int]]:
+    """The biggest entries of the bundle's _internal folder (a package, a wheel's .libs, a
+    library), and everything else as one."""
+    inside = bundle / "_internal"
+    parts = [(p.name, tree_size(p) if p.is_dir() else p.stat().st_size)
+             for p in inside.iterdir() if not p.is_symlink()]
+    parts.sort(key=lambda part: -part[1])
+    rest = sum(size for _, size in parts[count:])
+    outside = tree_size(bundle) - tree_size(inside)
+    return [*parts[:count], ("(other files in _internal)", rest),
+            ("(beside _internal: executables, notice)", outside)]
 
 
 def archive_sizes(bundle: Path, work: Path) -> tuple[int, int]:
@@ -82,6 +96,8 @@ def main() -> int:
 
     unpacked = tree_size(bundle)
     print(f"size unpacked: {unpacked / 1e6:.0f} MB ({unpacked / 2**20:.0f} MiB)")
+    print("largest parts: " + ", ".join(f"{name} {size / 1e6:.1f}"
+                                        for name, size in largest_parts(bundle)) + " (MB)")
     if not args.skip_archives:
         tgz, zsize = archive_sizes(bundle, work)
         print(f"size as .tar.gz: {tgz / 1e6:.0f} MB; as .zip: {zsize / 1e6:.0f} MB")

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -173,7 +173,8 @@ def _debian_package(path: Path) -> str | None:
     return None
 
 
-def render(variant: str, found: list[Component], orphans: list[Path]) -> str:
+def render(variant: str, found: list[Component], orphans: list[Path],
+           stubs: Mapping[str, str] | None = None) -> str:
     agpl = agpl_distributions(found)
     out = [
         f"VideoLab desktop bundle ({variant}): third-party software and licences",
@@ -236,6 +237,12 @@ def render(variant: str, found: list[Component], orphans: list[Path]) -> str:
         if c.gpl_libraries:
             out.append("  with GPL-2.0-or-later native libraries: "
                        + ", ".join(name for name, _ in c.gpl_libraries))
+    if stubs:
+        out += ["", "Libraries replaced by stubs", "-" * 27,
+                "These files hold none of the named library's code: VideoLab never runs it, so",
+                "each is a stub of VideoLab's own (MIT) that stops the program if called (x265's",
+                "query of the bit depths it supports answers \"none\")."]
+        out += [f"- {name}: {why}" for name, why in sorted(stubs.items())]
     if orphans:
         out += ["", "Native libraries copied from the build machine's system", "-" * 55]
         for path in orphans:
@@ -276,11 +283,13 @@ def render(variant: str, found: list[Component], orphans: list[Path]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_notices(variant: str, sources: Iterable[str], target: Path) -> list[Component]:
-    """Write the notice for a bundle made of ``sources``; return its components."""
+def write_notices(variant: str, sources: Iterable[str], target: Path,
+                  stubs: Mapping[str, str] | None = None) -> list[Component]:
+    """Write the notice for a bundle made of ``sources``; return its components. ``stubs``:
+    library file name -> why the bundle holds a stub of VideoLab's own in its place."""
     found, orphans = components(sources)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(variant, found, orphans), "utf-8")
+    target.write_text(render(variant, found, orphans, stubs), "utf-8")
     return found
 
 

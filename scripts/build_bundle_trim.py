@@ -13,6 +13,14 @@ feature of the cpu bundle working (tests/bundle/test_built_bundle.py runs the bu
   (libavcodec 62.28, ...), so OpenCV's module is pointed at PyAV's copies (``patchelf
   --replace-needed`` on a copy of cv2's extension module) and OpenCV's copies drop out.
   FFmpeg keeps its ABI within a major version; the step refuses any other pairing.
+- ``stub_unused_libraries``: libraries that other libraries link to but whose code VideoLab
+  never runs are replaced by stubs: one function per symbol their dependents import, which
+  prints what was called and aborts. x265 (HEVC) and SVT-AV1 (AV1) are encoders libavcodec
+  links to, and VideoLab encodes H.264 only; OpenBLAS serves OpenCV's linear algebra (solve,
+  SVD, gemm) and libaom its AVIF images, and VideoLab uses OpenCV only to resize, convert,
+  draw, write the demo clip and encode JPEG. ~75 MB. Only functions are stubbed (a data symbol
+  keeps the real library), x265's API query answers "none" (``ANSWER_NONE``), and the smoke
+  tests run every feature of the bundle with the stubs in place.
 - ``prune_unreferenced``: shared libraries that nothing collected needs any more after the two
   cuts above (found through the DT_NEEDED entries of what stays).
 - ``strip_debug_info``: debugging information (``strip --strip-debug``) in the collected
@@ -115,6 +123,89 @@ def share_ffmpeg(binaries: list[Entry], workpath: Path) -> list[Entry]:
     PATCHED_FROM[str(patched)] = str(cv2[1])
     print(f"cpu bundle: cv2 uses PyAV's FFmpeg ({', '.join(replace[2::3])})")
     return [(cv2[0], str(patched), cv2[2]) if b is cv2 else b for b in binaries]
+
+
+#: Libraries replaced by stubs: file-name prefix -> why VideoLab never runs their code.
+STUBBED = {
+    "libx265-": "x265, the HEVC encoder: VideoLab encodes H.264 only",
+    "libSvtAv1Enc-": "SVT-AV1, the AV1 encoder: VideoLab encodes H.264 only",
+    "libopenblasp-": "OpenBLAS, for OpenCV's linear algebra, which VideoLab does not use",
+    "libaom-": "libaom, for OpenCV's AVIF images, which VideoLab neither reads nor writes",
+}
+#: Stubbed functions that answer "not available" (0 / NULL) instead of stopping the program,
+#: because they are called when nothing is used: FFmpeg asks x265_api_get() which bit depths
+#: exist while it lists its codecs (libx265.c, init_static_data), and NULL is x265's own
+#: answer for "none". (Opening the HEVC encoder would then fail in FFmpeg's wrapper, which
+#: does not check that answer: VideoLab never opens it.)
+ANSWER_NONE = re.compile(r"x265_api_get_\d+")
+#: Each stub made -> (the library it replaces, why).
+STUBS: dict[str, tuple[str, str]] = {}
+
+_STUB_HEADER = """#include <stdio.h>
+#include <stdlib.h>
+static void missing(const char *name) {
+    fprintf(stderr, "VideoLab: %s of %s was called; this bundle ships a stub instead (%s)\\n",
+            name, LIBRARY, WHY);
+    abort();
+}
+"""
+
+
+def _symbols(path: str, *, defined: bool) -> dict[str, str]:
+    """Dynamic symbols of ``path``: name -> nm's type letter."""
+    flag = "--defined-only" if defined else "--undefined-only"
+    done = subprocess.run(["nm", "-D", flag, path], capture_output=True, text=True)
+    out = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            out[parts[-1].split("@")[0]] = parts[-2]
+    return out
+
+
+def _soname(path: str) -> str | None:
+    done = subprocess.run(["readelf", "-d", path], capture_output=True, text=True)
+    match = re.search(r"\(SONAME\)\s+Library soname: \[(.+)\]", done.stdout)
+    return match.group(1) if match else None
+
+
+def stub_unused_libraries(binaries: list[Entry], workpath: Path) -> list[Entry]:
+    """Replace the STUBBED libraries by stubs (see the module's docstring)."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None or shutil.which("nm") is None:
+        print("cpu bundle: no C compiler or nm: the unused libraries stay whole")
+        return binaries
+    out = list(binaries)
+    for i, entry in enumerate(binaries):
+        name = Path(_dest(entry)).name
+        why = next((w for prefix, w in STUBBED.items() if name.startswith(prefix)), None)
+        if why is None or entry[2] == "SYMLINK":
+            continue
+        soname = _soname(entry[1]) or name
+        wanted: set[str] = set()
+        for other in binaries:
+            if other is not entry and other[2] != "SYMLINK" and soname in needed(other[1]):
+                wanted |= set(_symbols(other[1], defined=False))
+        offered = _symbols(entry[1], defined=True)
+        used = sorted(sym for sym in wanted if sym in offered)
+        if any(offered[sym] not in "TtWi" for sym in used):
+            print(f"cpu bundle: {name} keeps its code: its users read data from it")
+            continue
+        stub = workpath / "stubs" / name
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        source = stub.with_suffix(".c")
+        source.write_text(
+            f'#define LIBRARY "{name}"\n#define WHY "{why}"\n' + _STUB_HEADER
+            + "".join(f"void *{sym}(void) {{ return 0; }}\n" if ANSWER_NONE.fullmatch(sym)
+                      else f'void {sym}(void) {{ missing("{sym}"); }}\n' for sym in used)
+        )
+        subprocess.run([compiler, "-shared", "-fPIC", "-O1", f"-Wl,-soname,{soname}", "-o",
+                        str(stub), str(source)], check=True)
+        STUBS[str(stub)] = (str(entry[1]), why)
+        out[i] = (entry[0], str(stub), entry[2])
+        print(f"cpu bundle: {name} ({Path(entry[1]).stat().st_size / 1e6:.1f} MB) is a stub of "
+              f"{len(used)} functions: {why}")
+    return out
 
 
 def _is_library_only(dest: str) -> bool:

@@ -35,6 +35,7 @@ from videolab.inference.models import DEMO_IR, DEMO_WEIGHTS
 from videolab.inference.synthetic import generate_video
 from videolab.services import job_launcher
 from videolab.services.job_launcher import ChildProgress, run_in_child_process
+from videolab.services.seed import DEMO_VIDEO_FRAMES, DEMO_VIDEO_NAME, LIVE_DATASET
 from videolab.settings import app_paths
 
 BUNDLE = Path(os.environ.get("VIDEOLAB_BUNDLE_DIR", "")).resolve()
@@ -117,20 +118,21 @@ def test_the_bundle_has_its_two_executables_and_its_licence_notice() -> None:
     assert "av.libs" not in system and "PySide6" not in system
 
 
-#: The cpu bundle's unpacked size: the issue's target is 500 MB, not met yet (README "Build the
-#: desktop app" has the measured parts); this ceiling, a little above today's size, keeps it
-#: from growing unnoticed.
-CPU_SIZE_CEILING_MB = 575
+#: The issue's target for the cpu bundle's unpacked size (481 MB when this was written).
+CPU_SIZE_LIMIT_MB = 500
 
 
 @pytest.mark.skipif(VARIANT != "cpu", reason="the size target is the cpu bundle's")
 def test_the_cpu_bundle_stays_small() -> None:
     size = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
-    assert size / 1e6 <= CPU_SIZE_CEILING_MB
-    # Trimmed as build_bundle_trim.py says: no ONNX Runtime, one FFmpeg, no GTK, no debug info.
+    assert size / 1e6 <= CPU_SIZE_LIMIT_MB
+    # Trimmed as build_bundle_trim.py says: no ONNX Runtime, one FFmpeg, no GTK, stubs for
+    # the libraries VideoLab never runs, no debug info.
     names = {p.name for p in BUNDLE.rglob("*")}
     assert not any(n.startswith(("onnxruntime", "libgtk-3")) for n in names)
     assert len([n for n in names if n.startswith("libavcodec")]) == 1
+    x265 = next(p for p in BUNDLE.rglob("libx265*") if not p.is_symlink())
+    assert x265.stat().st_size < 100_000  # 20.6 MB: the stub of the HEVC encoder
     libpython = next(BUNDLE.rglob("libpython3*.so*"))
     assert libpython.stat().st_size < 12e6  # 23 MB with its debugging information
 
@@ -157,6 +159,30 @@ def test_a_demo_model_job_completes_with_detections(bundle: Bundle) -> None:
     if VARIANT == "cpu":
         assert job["backend"] == "openvino"
     assert bundle.detections(job["id"]) >= 20  # every frame has shapes in it
+
+
+def test_a_job_exports_as_an_h264_mp4(bundle: Bundle) -> None:
+    # Drawing (OpenCV) and H.264 encoding (PyAV's FFmpeg with x264), as the bundle ships them.
+    job = bundle.data("jobs", "run", bundle.video_id, "--model", "demo", "--end", "8")
+    assert job["status"] == "COMPLETED", job["error"]
+    out = bundle.home / "annotated.mp4"
+    bundle.cli("results", "export", job["id"], "--format", "mp4", "--out", str(out))
+    import av
+
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(stream)) == 8
+
+
+def test_the_demo_clip_was_written_by_the_bundle(bundle: Bundle) -> None:
+    # init --demo writes its clip with OpenCV's VideoWriter (through PyAV's FFmpeg in the cpu
+    # bundle: scripts/build_bundle_trim.py) and reads it back to probe it.
+    names = [d["name"] for d in bundle.data("datasets", "list")]  # alice's, as seeded
+    assert LIVE_DATASET[0] in names, names
+    videos = bundle.data("videos", "list", LIVE_DATASET[0])
+    clips = [v for v in videos if v["name"] == DEMO_VIDEO_NAME]
+    assert clips and clips[0]["frame_count"] == DEMO_VIDEO_FRAMES
 
 
 def test_an_onnx_model_job_completes_with_detections(bundle: Bundle) -> None:
