@@ -8,7 +8,9 @@
 that neither PyTorch nor Ultralytics can get in; ``full`` builds from the environment of the
 Python running this script, which must have PyInstaller (the project's ``.[dev]`` set-up has
 it). PyInstaller's work folder is deleted afterwards (``--keep-work`` keeps it), and the
-run prints the time it took and the bundle's size.
+run prints the time it took and the bundle's size. ``--distpath`` keeps two variants apart
+(their work folders already are). The cpu build's size cuts (``build_bundle_trim.py``) use a C
+compiler and binutils.
 """
 
 from __future__ import annotations

@@ -78,3 +78,12 @@ def test_a_collected_gpl_library_is_traced_to_the_wheel_that_carried_it() -> Non
     found, _ = components([av.__file__, str(x264[0])])
     [carrier] = gpl_carriers(found)
     assert carrier.name == "av" and carrier.gpl_libraries[0][0] == x264[0].name
+
+
+def test_the_notice_lists_the_libraries_a_stub_stands_in_for() -> None:
+    mit = Component("numpy", "2.4", "BSD-3-Clause", "")
+    notice = render("cpu", [mit], [], {"libx265-f5385bb8.so.216": "x265: never run"})
+    top = notice.split("Licence texts")[0]
+    assert "Libraries replaced by stubs" in top
+    assert "- libx265-f5385bb8.so.216: x265: never run" in top
+    assert "Libraries replaced by stubs" not in render("cpu", [mit], [])
