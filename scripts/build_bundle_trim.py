@@ -20,7 +20,9 @@ feature of the cpu bundle working (tests/bundle/test_built_bundle.py runs the bu
   SVD, gemm) and libaom its AVIF images, and VideoLab uses OpenCV only to resize, convert,
   draw, write the demo clip and encode JPEG. ~75 MB. Only functions are stubbed (a data symbol
   keeps the real library), x265's API query answers "none" (``ANSWER_NONE``), and the smoke
-  tests run every feature of the bundle with the stubs in place.
+  tests run every feature of the bundle with the stubs in place. Code that starts using one of
+  them (OpenCV's solve/SVD/gemm, an HEVC or AV1 encode, AVIF images) must take it out of
+  ``STUBBED`` first: in the cpu bundle it would stop the program.
 - ``prune_unreferenced``: shared libraries that nothing collected needs any more after the two
   cuts above (found through the DT_NEEDED entries of what stays).
 - ``strip_debug_info``: debugging information (``strip --strip-debug``) in the collected
