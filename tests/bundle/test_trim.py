@@ -4,6 +4,7 @@ library read as data keeps its code; pruning drops only what a trim left unneede
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -116,3 +117,26 @@ def test_x265s_api_query_answers_none_instead_of_stopping(tmp_path: Path) -> Non
         done = subprocess.run([sys.executable, "-c", call, str(library), str(ffmpeg)],
                               capture_output=True, text=True, timeout=60)
         assert done.stdout.strip() == answer, done.stderr
+
+
+# OpenCV calls that reach BLAS/LAPACK (OpenBLAS is a stub in the cpu bundle), and names of
+# the stubbed encoders (decoding HEVC or AV1 is FFmpeg's own and dav1d's). A match means the
+# library must come out of trim.STUBBED first.
+_STUBBED_USES = re.compile(
+    r"cv2\.(solve|invert|SVD|SVDecomp|SVBackSubst|eigen|eigenNonSymmetric|gemm|PCA\w*|"
+    r"findHomography|findFundamentalMat|findEssentialMat|estimateAffine\w*|solvePnP\w*|"
+    r"calibrateCamera\w*|kmeans|Mahalanobis|mulTransposed|fitEllipse\w*|getAffineTransform)\b"
+    r"|\.avif\b|\b(libx265|libsvtav1|libaom-av1)\b",
+    re.IGNORECASE,
+)
+
+
+def test_videolab_uses_nothing_the_cpu_bundle_stubs() -> None:
+    root = Path(__file__).resolve().parents[2] / "videolab"
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for path in root.rglob("*.py")
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if _STUBBED_USES.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []
