@@ -13,17 +13,13 @@ defect; without it, only the worker's own report may wake the loop, as it must.
 
 from __future__ import annotations
 
-import os
-import select
-import shutil
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from xdisplay import XDisplay
 
 ROOT = Path(__file__).resolve().parents[2]
 #: From the database being open (worker done) to the sign-in form painted. The work between is
@@ -78,52 +74,10 @@ sys.exit(gui_app.main(["--demo"]))
 """
 
 
-def _start_x(tmp: Path) -> Iterator[dict[str, str]]:
-    """Xvfb on a display it picks itself (``-displayfd``), openbox on it when installed."""
-    xvfb_bin = shutil.which("Xvfb")
-    if xvfb_bin is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb openbox): no real X11 window")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        [xvfb_bin, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "xvfb.log").open("wb"),
-    )
-    os.close(write_fd)
-    procs = [xvfb]
-    try:
-        ready, _, _ = select.select([read_fd], [], [], 30)
-        number = os.read(read_fd, 32).decode().strip() if ready else ""
-        if not number:
-            pytest.fail(f"Xvfb did not start: {(tmp / 'xvfb.log').read_text()[-2000:]}")
-        env = dict(os.environ)
-        env.pop("WAYLAND_DISPLAY", None)
-        env.update(DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb", XDG_SESSION_TYPE="x11")
-        openbox = shutil.which("openbox")
-        if openbox is not None:  # a window manager maps, places and resizes as a desktop does
-            procs.append(
-                subprocess.Popen(
-                    [openbox], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-                )
-            )
-            time.sleep(0.5)
-        yield env
-    finally:
-        os.close(read_fd)
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-
 @pytest.fixture
-def x_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    yield from _start_x(tmp_path)
+def x_env(x_display: XDisplay) -> dict[str, str]:
+    """The session's private Xvfb + openbox (conftest), as a Qt process's environment."""
+    return x_display.env
 
 
 def _marks(text: str) -> dict[str, float]:
