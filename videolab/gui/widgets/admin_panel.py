@@ -52,7 +52,7 @@ class AdminPanel(QWidget):
         self.add_user_button = QPushButton("+ Add account…")
         self.add_user_button.clicked.connect(self.add_user)
         # One menu for the role and the account's state keeps the header narrow.
-        self.role_button = QPushButton("Account ▾")
+        self.role_button = QPushButton("Account")  # setMenu() draws the arrow
         self.role_button.setToolTip("Change the selected account's role; disable, enable, reset "
                                     "the password of, or delete it")
         role_menu = QMenu(self.role_button)
