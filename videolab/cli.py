@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from videolab import cli_format as fmt
-from videolab.domain.dto import JobDTO, UserDTO, VideoDTO
+from videolab.domain.dto import JobDTO, UploadProbe, UserDTO, VideoDTO
 from videolab.domain.enums import JobStatus
 from videolab.domain.errors import AuthenticationFailed, InvalidInput, VideoLabError
 from videolab.domain.money import parse_tokens
 from videolab.domain.params import BACKENDS, TRACKERS
 from videolab.services.app import VideoLab
 from videolab.services.seed import DEMO_EMAILS, DEMO_PASSWORD
+from videolab.services.upload_twins import where_stored
 
 Handler = Callable[[VideoLab, argparse.Namespace], int]
 
@@ -205,6 +206,8 @@ def upload_files(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> int:
                 shown = os.fsencode(file).decode("utf-8", errors="replace")  # printable
                 try:
                     probe = app.videos.probe_upload(user, ds.id, Path(file), cancel=cancel)
+                    if not args.again:
+                        _refuse_copies(app, user, ds.id, probe, cancel)
                     video = app.videos.store_upload(user, ds.id, probe, cancel=cancel)
                 except VideoLabError as exc:
                     print(f"error: {one_line(exc.message)}", file=sys.stderr)
@@ -232,6 +235,18 @@ def upload_files(app: VideoLab, user: UserDTO, args: argparse.Namespace) -> int:
     fmt.emit(outcomes, as_json=args.json,
              text="\n".join(_upload_summary(item) for item in outcomes))
     return code
+
+
+def _refuse_copies(app: VideoLab, user: UserDTO, dataset_id: uuid.UUID, probe: UploadProbe,
+                   cancel: threading.Event) -> None:
+    """A file the user already stored in another dataset is charged again if stored: the GUI
+    asks; a command cannot ask a script, so it refuses unless told ``--again``."""
+    copies = app.videos.copies_elsewhere(user, dataset_id, probe, cancel=cancel)
+    if copies:
+        raise InvalidInput(
+            f"{probe.path.name} is already stored in {where_stored(copies)}; nothing was "
+            "charged. Add --again to store (and pay for) a second copy."
+        )
 
 
 def _record_check(item: dict[str, Any], future: Future[VideoDTO]) -> None:
@@ -641,6 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
                                   "on its own, and one line per file says what became of it")
     vu.add_argument("dataset", help=DATASET_HELP)
     vu.add_argument("files", nargs="+", metavar="FILE", help="a video file to upload")
+    vu.add_argument("--again", action="store_true",
+                    help="store a file even when the same content is already in another of "
+                         "your datasets (a second copy, charged again; default: refuse it)")
     _command(vsub, "list", "the videos of a dataset").add_argument("dataset", help=DATASET_HELP)
     ve = _command(vsub, "export", "write a stored video back to a file")
     ve.add_argument("video", help="the video's id (see 'videos list')")

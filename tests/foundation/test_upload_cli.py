@@ -84,3 +84,31 @@ def test_all_refused_exits_with_the_refusals_code_and_stores_nothing(
         f"refused  {clip.path}", f"refused  {clip.path}"
     ]
     assert counts(app) == rows
+
+
+def test_a_file_already_stored_in_another_dataset_is_refused_unless_again(
+    app: VideoLab, demo, make_clip, run_cli, audit_balance
+) -> None:
+    """The GUI asks before charging for a second copy; the command cannot ask a script, so it
+    refuses the file (nothing charged) and says how to store it anyway."""
+    clip = make_clip(seed=25, frames=7)
+    app.datasets.create(demo.alice, "Birds")
+    app.datasets.create(demo.alice, "Best of")
+    stored = run_cli("videos", "upload", "Birds", str(clip.path), user="alice@example.com")
+    assert stored.code == 0, stored.err
+    before = app.credits.balance(demo.alice)
+
+    again = run_cli("videos", "upload", "Best of", str(clip.path), user="alice@example.com",
+                    json=False)
+
+    assert again.code == 1
+    assert again.out.startswith(f"refused  {clip.path}: ")
+    assert f"already stored in dataset 'Birds' as '{clip.path.name}'" in again.out
+    assert "--again" in again.out and "nothing was charged" in again.out
+    assert audit_balance(app, demo.alice) == (before, before)
+
+    forced = run_cli("videos", "upload", "--again", "Best of", str(clip.path),
+                     user="alice@example.com")
+    assert forced.code == 0, forced.err
+    assert forced.json()[0]["status"] == "stored"
+    assert audit_balance(app, demo.alice) == (before - 7, before - 7)

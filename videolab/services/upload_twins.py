@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from videolab.domain.dto import StoredCopy, UploadProbe, UserDTO
@@ -40,6 +41,16 @@ def copies_elsewhere(
         return []
     digest = _sha256(probe.path, cancel)
     return [copy for sha, copy in candidates if sha == digest]
+
+
+def where_stored(copies: Sequence[StoredCopy]) -> str:
+    """Where the copies are, for a sentence: "dataset 'A' as 'a.mp4'; dataset 'B' (in the
+    trash) as 'b.mp4' and 2 more"."""
+    where = "; ".join(
+        f"dataset '{c.dataset_name}'{' (in the trash)' if c.in_trash else ''} as '{c.video_name}'"
+        for c in copies[:3]
+    )
+    return where + (f" and {len(copies) - 3} more" if len(copies) > 3 else "")
 
 
 def _sha256(path: Path, cancel: threading.Event | None) -> str:

@@ -37,6 +37,7 @@ from videolab.gui.errors import describe
 from videolab.gui.widgets import dialogs
 from videolab.gui.workers import Worker
 from videolab.services.app import VideoLab
+from videolab.services.upload_twins import where_stored
 
 if TYPE_CHECKING:
     from videolab.domain.dto import UploadProbe
@@ -111,10 +112,7 @@ def probe_file(
 
 def copies_text(name: str, copies: Sequence[StoredCopy], dataset: str, cost: str) -> str:
     """The question asked before a file already stored elsewhere is charged again."""
-    where = "; ".join(
-        f"dataset '{c.dataset_name}'{' (in the trash)' if c.in_trash else ''} as '{c.video_name}'"
-        for c in copies[:3]
-    ) + (f" and {len(copies) - 3} more" if len(copies) > 3 else "")
+    where = where_stored(copies)
     into = f"into '{dataset}'" if dataset else "here"
     return (
         f"{name} is already stored in {where}. Uploading it {into} too stores a second "
