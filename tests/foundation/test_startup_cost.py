@@ -85,6 +85,24 @@ def test_creating_the_schema_logs_one_line_of_its_own_and_none_of_alembics_at_in
     assert logging.getLogger("alembic").level == logging.NOTSET  # left as it was
 
 
+def test_a_new_process_creating_the_schema_prints_no_alembic_line(tmp_path: Path) -> None:
+    """Alembic announces its plugins at INFO the first time it is imported in a process, which
+    this test process did long ago: a fresh one, logging INFO on stderr as the app does."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO)\n"
+        "from videolab.db.engine import Database\n"
+        "from videolab.db.migrate import upgrade_to_head\n"
+        "db = Database(f'sqlite:///{sys.argv[1]}'); upgrade_to_head(db); db.dispose()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "fresh.db")],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert [line for line in done.stderr.splitlines() if "alembic" in line] == []
+    assert "Creating the database schema" in done.stderr
+
+
 def test_alembics_lines_still_show_in_debug_logs(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

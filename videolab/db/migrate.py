@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger(__name__)
+# The first import of any Alembic module announces its built-in plugins at INFO ("setup
+# plugin alembic.autogenerate.schemas", seven lines), which the app's INFO logging put on
+# stderr at every start; every Alembic import in VideoLab goes through this module.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
